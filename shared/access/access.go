@@ -1,0 +1,136 @@
+// Package access owns the permission catalog, the built-in roles with their
+// levels, and the rules for who may grant or change which role.
+package access
+
+import "slices"
+
+// Permission is one named capability, "resource:action".
+type Permission string
+
+// The catalog. Add new permissions here and to a Group below.
+const (
+	OrgRead           Permission = "organization:read"
+	OrgUpdate         Permission = "organization:update"
+	OrgDelete         Permission = "organization:delete"
+	OrgExport         Permission = "organization:export"
+	OwnershipTransfer Permission = "organization:transfer"
+	ProjectsRead      Permission = "projects:read"
+	ProjectsCreate    Permission = "projects:create"
+	ProjectsManageOwn Permission = "projects:manage_own"
+	ProjectsManage    Permission = "projects:manage"
+	MembersRead       Permission = "members:read"
+	MembersInvite     Permission = "members:invite"
+	MembersUpdate     Permission = "members:update"
+	MembersRemove     Permission = "members:remove"
+	RolesRead         Permission = "roles:read"
+	RolesManage       Permission = "roles:manage"
+	APIKeysRead       Permission = "api_keys:read"
+	APIKeysManage     Permission = "api_keys:manage"
+	BillingRead       Permission = "billing:read"
+	BillingManage     Permission = "billing:manage"
+	CreditsSpend      Permission = "credits:spend"
+	AppsRead          Permission = "apps:read"
+	AppsManage        Permission = "apps:manage"
+	ActivityRead      Permission = "activity:read"
+	AnalyticsRead     Permission = "analytics:read"
+)
+
+// Group is a titled set of permissions, as GET /permissions shows them.
+type Group struct {
+	Name        string       `json:"name"`
+	Permissions []Permission `json:"permissions"`
+}
+
+// Catalog is every permission, grouped.
+var Catalog = []Group{
+	{"organization", []Permission{OrgRead, OrgUpdate, OrgDelete, OrgExport, OwnershipTransfer}},
+	{"projects", []Permission{ProjectsRead, ProjectsCreate, ProjectsManageOwn, ProjectsManage}},
+	{"members", []Permission{MembersRead, MembersInvite, MembersUpdate, MembersRemove}},
+	{"roles", []Permission{RolesRead, RolesManage}},
+	{"api_keys", []Permission{APIKeysRead, APIKeysManage}},
+	{"billing", []Permission{BillingRead, BillingManage, CreditsSpend}},
+	{"apps", []Permission{AppsRead, AppsManage}},
+	{"insights", []Permission{ActivityRead, AnalyticsRead}},
+}
+
+// Known reports whether p is in the catalog.
+func Known(p Permission) bool {
+	for _, g := range Catalog {
+		if slices.Contains(g.Permissions, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// All is every permission in catalog order.
+func All() []Permission {
+	var all []Permission
+	for _, g := range Catalog {
+		all = append(all, g.Permissions...)
+	}
+	return all
+}
+
+// Built-in role ids and levels. Custom roles sit strictly between member
+// and admin.
+const (
+	Owner  = "owner"
+	Admin  = "admin"
+	Member = "member"
+
+	OwnerLevel     = 100
+	AdminLevel     = 80
+	MemberLevel    = 10
+	MinCustomLevel = 11
+	MaxCustomLevel = 79
+)
+
+// Role is a named permission set with a level.
+type Role struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Level       int          `json:"level"`
+	Permissions []Permission `json:"permissions"`
+	BuiltIn     bool         `json:"built_in"`
+}
+
+// Can reports whether the role grants p.
+func (r Role) Can(p Permission) bool { return slices.Contains(r.Permissions, p) }
+
+func without(ps []Permission, drop ...Permission) []Permission {
+	return slices.DeleteFunc(slices.Clone(ps), func(p Permission) bool { return slices.Contains(drop, p) })
+}
+
+// BuiltIns are owner (everything), admin (everything but billing, deleting
+// the org and transferring ownership) and member (read the org, create
+// projects and manage the ones they created).
+var BuiltIns = []Role{
+	{ID: Owner, Name: "Owner", Level: OwnerLevel, Permissions: All(), BuiltIn: true},
+	{ID: Admin, Name: "Admin", Level: AdminLevel, BuiltIn: true,
+		Permissions: without(All(), BillingManage, OrgDelete, OwnershipTransfer, OrgExport)},
+	{ID: Member, Name: "Member", Level: MemberLevel, BuiltIn: true,
+		Permissions: []Permission{OrgRead, ProjectsRead, ProjectsCreate, ProjectsManageOwn, MembersRead, RolesRead, AppsRead, ActivityRead}},
+}
+
+// BuiltIn returns the built-in role with the id.
+func BuiltIn(id string) (Role, bool) {
+	for _, r := range BuiltIns {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Role{}, false
+}
+
+// MayGrant reports whether an actor at level actor may give a role at
+// level target (by invitation or role change): only strictly below, except
+// that owners may make more owners (an org may have several).
+func MayGrant(actor, target int) bool { return target < actor || actor == OwnerLevel }
+
+// MayManage reports whether an actor at level actor may change or remove a
+// member whose role is at level target: only strictly below, except that
+// owners manage owners (ownership changes are guarded by the last-owner rule).
+func MayManage(actor, target int) bool {
+	return target < actor || (actor == OwnerLevel && target == OwnerLevel)
+}

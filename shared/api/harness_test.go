@@ -1,0 +1,172 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orgplane/orgplane/shared/api"
+	"github.com/orgplane/orgplane/shared/apispec"
+	"github.com/orgplane/orgplane/shared/auth"
+	"github.com/orgplane/orgplane/shared/cursor"
+	"github.com/orgplane/orgplane/shared/ddb"
+	"github.com/orgplane/orgplane/shared/ddbtest"
+)
+
+func TestMain(m *testing.M) { ddbtest.Main(m) }
+
+const (
+	testIssuer   = "https://issuer.test"
+	testAudience = "orgplane-test"
+)
+
+// env is one API over a fresh table, served over real HTTP.
+type env struct {
+	srv     *httptest.Server
+	issuer  *auth.DevIssuer
+	spec    *apispec.Spec
+	calls   *ddbtest.Counter
+	store   *ddb.Store
+	tokens  sync.Map
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	_, tableName := ddbtest.NewTable(t)
+	calls := &ddbtest.Counter{}
+	store := ddb.New(ddbtest.NewCountingClient(t, calls), tableName)
+	issuer, err := auth.NewDevIssuer(testIssuer, testAudience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &api.Server{
+		Store:   store,
+		Auth:    &auth.Verifier{Issuer: testIssuer, Audience: testAudience, Keys: issuer},
+		Cursors: cursor.Codec{Secret: []byte("test-secret-test-secret-test-secret")},
+		Now:     time.Now,
+	}
+	e := &env{srv: httptest.NewServer(s.Mux()), issuer: issuer, spec: apispec.Load(t), calls: calls, store: store}
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// token signs an ID token for the email (cached per email).
+func (e *env) token(t *testing.T, email string) string {
+	t.Helper()
+	if tok, ok := e.tokens.Load(email); ok {
+		return tok.(string)
+	}
+	tok, err := e.issuer.Token(email, strings.Split(email, "@")[0], time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tokens.Store(email, tok)
+	return tok
+}
+
+type resp struct {
+	Status int
+	Header http.Header
+	Raw    []byte
+}
+
+// JSON decodes the body into a generic map.
+func (r resp) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Raw, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v: %s", err, r.Raw)
+	}
+	return m
+}
+
+func (r resp) Str(t *testing.T, field string) string {
+	t.Helper()
+	v, _ := r.JSON(t)[field].(string)
+	return v
+}
+
+func (r resp) Code(t *testing.T) string { return r.Str(t, "code") }
+
+func (r resp) Data(t *testing.T) []map[string]any {
+	t.Helper()
+	var l struct {
+		Data []map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(r.Raw, &l); err != nil {
+		t.Fatalf("not a list: %v", err)
+	}
+	return l.Data
+}
+
+// call sends a request as the user with email (no auth when email is "")
+// and checks the response against openapi.yaml. body may be a string
+// (sent as is) or any value (sent as JSON).
+func (e *env) call(t *testing.T, email, method, path string, body any, headers ...string) resp {
+	t.Helper()
+	var rd io.Reader
+	var raw []byte
+	switch b := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	default:
+		raw, _ = json.Marshal(b)
+	}
+	if raw != nil {
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if email != "" {
+		req.Header.Set("Authorization", "Bearer "+e.token(t, email))
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	r := resp{Status: res.StatusCode, Header: res.Header, Raw: out}
+	if r.Status >= 500 {
+		t.Errorf("%s %s → %d (a 5xx is a bug): %s", method, path, r.Status, out)
+	}
+	if _, known := e.spec.Find(req); known {
+		e.spec.ValidateResponse(t, req, r.Status, r.Header, r.Raw)
+	}
+	return r
+}
+
+// must is call that fails the test unless the status is want.
+func (e *env) must(t *testing.T, want int, email, method, path string, body any, headers ...string) resp {
+	t.Helper()
+	r := e.call(t, email, method, path, body, headers...)
+	if r.Status != want {
+		t.Fatalf("%s %s → %d, want %d: %s", method, path, r.Status, want, r.Raw)
+	}
+	return r
+}
+
+// newOrg creates an org owned by email and returns its id and slug.
+func (e *env) newOrg(t *testing.T, email, name string) (string, string) {
+	t.Helper()
+	r := e.must(t, 201, email, "POST", "/organizations", map[string]any{"name": name})
+	return r.Str(t, "id"), r.Str(t, "slug")
+}
+
+// userID is the id the API gives the test user with email.
+func userID(email string) string { return auth.UserID(testIssuer, strings.ToLower(email)) }

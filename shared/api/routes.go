@@ -1,0 +1,105 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/orgplane/orgplane/shared/access"
+)
+
+// Route is one HTTP route and the Lambda function that serves it. Routes is
+// the single source for functions/, the local server, the CDK stack,
+// template.yaml and openapi.yaml; tests fail when any of them drifts.
+type Route struct {
+	// Name is the function's name and its folder under functions/.
+	Name   string
+	Method string
+	// Path uses {name} wildcards, the syntax both http.ServeMux and API
+	// Gateway HTTP API route keys accept.
+	Path string
+	// Permission is what the caller must hold in the org named by {org}.
+	// Empty on routes outside an org.
+	Permission access.Permission
+	// Public routes take no credentials (invitation preview).
+	Public bool
+	// Writes is false for read-only routes, whose functions get read-only
+	// table access.
+	Writes bool
+	// MemoryMB and TimeoutSeconds size the function; zero means the defaults.
+	MemoryMB       int
+	TimeoutSeconds int
+
+	handle handlerFunc
+}
+
+// Default Lambda sizing for routes that do not say.
+const (
+	DefaultMemoryMB       = 256
+	DefaultTimeoutSeconds = 10
+)
+
+// Pattern is the http.ServeMux pattern, "GET /organizations/{org}".
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// RouteKey is the API Gateway HTTP API route key; same text as Pattern.
+func (r Route) RouteKey() string { return r.Pattern() }
+
+// OrgScoped reports whether the route acts inside one org.
+func (r Route) OrgScoped() bool { return strings.HasPrefix(r.Path, "/organizations/{org}") }
+
+// Memory is the function's memory size in MB.
+func (r Route) Memory() int {
+	if r.MemoryMB > 0 {
+		return r.MemoryMB
+	}
+	return DefaultMemoryMB
+}
+
+// Timeout is the function's timeout in seconds.
+func (r Route) Timeout() int {
+	if r.TimeoutSeconds > 0 {
+		return r.TimeoutSeconds
+	}
+	return DefaultTimeoutSeconds
+}
+
+// Routes is every HTTP route of Orgplane.
+var Routes = []Route{
+	// Me
+	{Name: "get-me", Method: "GET", Path: "/me", Writes: true, handle: (*Server).getMe},
+	{Name: "list-my-organizations", Method: "GET", Path: "/me/organizations", Writes: true, handle: (*Server).listMyOrganizations},
+	{Name: "set-active-organization", Method: "PUT", Path: "/me/active-organization", Writes: true, handle: (*Server).setActiveOrganization},
+	{Name: "set-active-project", Method: "PUT", Path: "/me/active-project", Writes: true, handle: (*Server).setActiveProject},
+	{Name: "list-permissions", Method: "GET", Path: "/permissions", handle: (*Server).listPermissions},
+
+	// Organizations
+	{Name: "create-organization", Method: "POST", Path: "/organizations", Writes: true, handle: (*Server).createOrganization},
+	{Name: "get-organization", Method: "GET", Path: "/organizations/{org}", Permission: access.OrgRead, handle: (*Server).getOrganization},
+	{Name: "update-organization", Method: "PATCH", Path: "/organizations/{org}", Permission: access.OrgUpdate, Writes: true, handle: (*Server).updateOrganization},
+	{Name: "delete-organization", Method: "DELETE", Path: "/organizations/{org}", Permission: access.OrgDelete, Writes: true, TimeoutSeconds: 60, handle: (*Server).deleteOrganization},
+
+	// Projects
+	{Name: "list-projects", Method: "GET", Path: "/organizations/{org}/projects", Permission: access.ProjectsRead, handle: (*Server).listProjects},
+	{Name: "create-project", Method: "POST", Path: "/organizations/{org}/projects", Permission: access.ProjectsCreate, Writes: true, handle: (*Server).createProject},
+	{Name: "get-project", Method: "GET", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsRead, handle: (*Server).getProject},
+	{Name: "update-project", Method: "PATCH", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsRead, Writes: true, handle: (*Server).updateProject},
+	{Name: "delete-project", Method: "DELETE", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsRead, Writes: true, handle: (*Server).deleteProject},
+
+	// Members and roles
+	{Name: "list-members", Method: "GET", Path: "/organizations/{org}/members", Permission: access.MembersRead, handle: (*Server).listMembers},
+	{Name: "get-member", Method: "GET", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRead, handle: (*Server).getMember},
+	{Name: "update-member", Method: "PATCH", Path: "/organizations/{org}/members/{user}", Permission: access.MembersUpdate, Writes: true, handle: (*Server).updateMember},
+	{Name: "remove-member", Method: "DELETE", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRemove, Writes: true, handle: (*Server).removeMember},
+	{Name: "leave-organization", Method: "POST", Path: "/organizations/{org}/leave", Permission: access.OrgRead, Writes: true, handle: (*Server).leaveOrganization},
+	{Name: "transfer-ownership", Method: "POST", Path: "/organizations/{org}/transfer-ownership", Permission: access.OwnershipTransfer, Writes: true, handle: (*Server).transferOwnership},
+	{Name: "list-roles", Method: "GET", Path: "/organizations/{org}/roles", Permission: access.RolesRead, handle: (*Server).listRoles},
+}
+
+// Find returns the route with the name.
+func Find(name string) (Route, bool) {
+	for _, r := range Routes {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Route{}, false
+}

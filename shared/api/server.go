@@ -1,0 +1,160 @@
+// Package api owns Orgplane's HTTP surface: the route list, the middleware
+// every route runs behind (in Lambda and locally alike), request decoding,
+// and the handlers. Handlers are plain net/http; storage is package ddb.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/auth"
+	"github.com/orgplane/orgplane/shared/cursor"
+	"github.com/orgplane/orgplane/shared/ddb"
+	"github.com/orgplane/orgplane/shared/ids"
+	"github.com/orgplane/orgplane/shared/orgs"
+	"github.com/orgplane/orgplane/shared/problem"
+)
+
+// MaxBodyBytes is the request body limit (413 beyond it).
+const MaxBodyBytes = 64 << 10
+
+// Authenticator turns a bearer credential into a principal.
+type Authenticator interface {
+	Authenticate(ctx context.Context, bearer string) (auth.Principal, error)
+}
+
+// Server holds what handlers need. Build it once per process.
+type Server struct {
+	Store   *ddb.Store
+	Auth    Authenticator
+	Cursors cursor.Codec
+	Now     func() time.Time
+}
+
+type handlerFunc func(*Server, *call) error
+
+// call is one request as a handler sees it, after the middleware.
+type call struct {
+	w         http.ResponseWriter
+	r         *http.Request
+	route     Route
+	principal auth.Principal
+	// Set on org-scoped routes: the caller's membership and role there.
+	orgID  string
+	member orgs.Member
+	role   access.Role
+}
+
+func (c *call) ctx() context.Context { return c.r.Context() }
+
+// can reports whether the caller's role in the org grants p.
+func (c *call) can(p access.Permission) bool { return c.role.Can(p) }
+
+// Handler serves exactly one route, as its Lambda function does.
+func (s *Server) Handler(name string) (http.Handler, error) {
+	rt, ok := Find(name)
+	if !ok {
+		return nil, fmt.Errorf("api: no route named %q", name)
+	}
+	return s.mux([]Route{rt}), nil
+}
+
+// Mux serves every route, as the local server does.
+func (s *Server) Mux() http.Handler { return s.mux(Routes) }
+
+func (s *Server) mux(routes []Route) *http.ServeMux {
+	m := http.NewServeMux()
+	paths := map[string]bool{}
+	for _, rt := range routes {
+		m.Handle(rt.Pattern(), s.serve(rt))
+		paths[rt.Path] = true
+	}
+	// Method-less patterns lose to the method ones above, so they catch
+	// only wrong methods; "/" catches unknown paths. Both answer in
+	// problem+json rather than ServeMux's plain text.
+	for p := range paths {
+		m.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			problem.Write(w, r, problem.New(problem.MethodNotAllowed, "Method %s is not allowed here.", r.Method))
+		})
+	}
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		problem.Write(w, r, problem.New(problem.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
+	})
+	return m
+}
+
+func (s *Server) serve(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				slog.ErrorContext(r.Context(), "panic", "route", rt.Name, "panic", v, "stack", string(debug.Stack()))
+				problem.Write(w, r, errors.New("panic"))
+			}
+		}()
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		c := &call{w: w, r: r, route: rt}
+		err := s.admit(c)
+		if err == nil {
+			err = rt.handle(s, c)
+		}
+		if err != nil {
+			problem.Write(w, r, err)
+		}
+	})
+}
+
+// admit authenticates the caller and, on org-scoped routes, resolves their
+// membership and checks the route's permission. Non-members and inactive
+// members get the same 404 as an org that does not exist.
+func (s *Server) admit(c *call) error {
+	if c.route.Public {
+		return nil
+	}
+	bearer, ok := strings.CutPrefix(c.r.Header.Get("Authorization"), "Bearer ")
+	if !ok || strings.TrimSpace(bearer) == "" {
+		c.w.Header().Set("WWW-Authenticate", `Bearer realm="orgplane"`)
+		return problem.New(problem.Unauthenticated, "A bearer token is required.")
+	}
+	p, err := s.Auth.Authenticate(c.ctx(), strings.TrimSpace(bearer))
+	if err != nil {
+		c.w.Header().Set("WWW-Authenticate", `Bearer realm="orgplane", error="invalid_token"`)
+		return err
+	}
+	c.principal = p
+	if !c.route.OrgScoped() {
+		return nil
+	}
+	org := c.r.PathValue("org")
+	if !ids.Valid(ids.Organization, org) {
+		return problem.NotFoundf("Organization")
+	}
+	m, err := s.Store.GetMember(c.ctx(), org, p.UserID)
+	if errors.Is(err, ddb.ErrNotFound) || (err == nil && m.Status != orgs.StatusActive) {
+		if c.route.Writes {
+			// A new user's first request still provisions them.
+			if _, _, err := s.Store.EnsureUser(c.ctx(), p); err != nil {
+				return err
+			}
+		}
+		return problem.NotFoundf("Organization")
+	}
+	if err != nil {
+		return err
+	}
+	role, ok := access.BuiltIn(m.Role)
+	if !ok {
+		return fmt.Errorf("api: member %s of %s has unknown role %q", m.UserID, org, m.Role)
+	}
+	c.orgID, c.member, c.role = org, m, role
+	if c.route.Permission != "" && !role.Can(c.route.Permission) {
+		return problem.New(problem.Forbidden, "Your role %q lacks the permission %q.", role.ID, c.route.Permission)
+	}
+	return nil
+}

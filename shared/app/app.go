@@ -1,0 +1,136 @@
+// Package app wires Orgplane together from configuration: it builds the
+// SDK client, the store and the verifier once per process, and hands out
+// the handler of any function by name. functions/*/main.go and the local
+// stack both start here, so Lambda and local run the same code.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/orgplane/orgplane/shared/api"
+	"github.com/orgplane/orgplane/shared/auth"
+	"github.com/orgplane/orgplane/shared/cursor"
+	"github.com/orgplane/orgplane/shared/ddb"
+)
+
+// Config is everything Orgplane reads from its environment.
+type Config struct {
+	TableName    string // TABLE_NAME
+	DynamoDBURL  string // DYNAMODB_ENDPOINT: set locally, empty in AWS
+	Region       string // AWS_REGION
+	Issuer       string // OIDC_ISSUER
+	JWKSURL      string // OIDC_JWKS_URL (default: <issuer>/.well-known/jwks.json)
+	Audience     string // OIDC_AUDIENCE
+	CursorSecret string // CURSOR_SECRET
+	AppURL       string // APP_URL, for links in emails
+}
+
+// FromEnv reads the configuration and checks what is required.
+func FromEnv() (Config, error) {
+	c := Config{
+		TableName:    os.Getenv("TABLE_NAME"),
+		DynamoDBURL:  os.Getenv("DYNAMODB_ENDPOINT"),
+		Region:       envOr("AWS_REGION", "us-east-1"),
+		Issuer:       os.Getenv("OIDC_ISSUER"),
+		JWKSURL:      os.Getenv("OIDC_JWKS_URL"),
+		Audience:     os.Getenv("OIDC_AUDIENCE"),
+		CursorSecret: os.Getenv("CURSOR_SECRET"),
+		AppURL:       envOr("APP_URL", "http://localhost:3000"),
+	}
+	if c.JWKSURL == "" && c.Issuer != "" {
+		c.JWKSURL = c.Issuer + "/.well-known/jwks.json"
+	}
+	var missing []error
+	for name, v := range map[string]string{"TABLE_NAME": c.TableName, "OIDC_ISSUER": c.Issuer,
+		"OIDC_AUDIENCE": c.Audience, "CURSOR_SECRET": c.CursorSecret} {
+		if v == "" {
+			missing = append(missing, fmt.Errorf("%s is not set", name))
+		}
+	}
+	if len(c.CursorSecret) > 0 && len(c.CursorSecret) < 32 {
+		missing = append(missing, errors.New("CURSOR_SECRET must be at least 32 characters"))
+	}
+	return c, errors.Join(missing...)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// NewDynamoDB builds the SDK client: the default chain in AWS, static
+// dummy credentials against a local endpoint.
+func NewDynamoDB(ctx context.Context, c Config) (*dynamodb.Client, error) {
+	opts := []func(*config.LoadOptions) error{config.WithRegion(c.Region)}
+	if c.DynamoDBURL != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if c.DynamoDBURL != "" {
+			o.BaseEndpoint = aws.String(c.DynamoDBURL)
+		}
+	}), nil
+}
+
+// App is one process's wiring.
+type App struct {
+	Config Config
+	Store  *ddb.Store
+	API    *api.Server
+}
+
+// New builds the app from configuration.
+func New(ctx context.Context, c Config) (*App, error) {
+	db, err := NewDynamoDB(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	store := ddb.New(db, c.TableName)
+	verifier := &auth.Verifier{Issuer: c.Issuer, Audience: c.Audience,
+		Keys: &auth.RemoteJWKS{URL: c.JWKSURL, MinRefresh: time.Minute}}
+	return &App{
+		Config: c,
+		Store:  store,
+		API:    &api.Server{Store: store, Auth: verifier, Cursors: cursor.Codec{Secret: []byte(c.CursorSecret)}, Now: time.Now},
+	}, nil
+}
+
+// MustLoad is New(FromEnv()) for a Lambda main: a function that cannot
+// load its configuration cannot serve, so it exits at init with the cause.
+func MustLoad() *App {
+	c, err := FromEnv()
+	if err == nil {
+		var a *App
+		if a, err = New(context.Background(), c); err == nil {
+			return a
+		}
+	}
+	fmt.Fprintln(os.Stderr, "orgplane: configuration:", err)
+	os.Exit(1)
+	return nil
+}
+
+// Route is the http.Handler of one HTTP route's function.
+func (a *App) Route(name string) http.Handler {
+	h, err := a.API.Handler(name)
+	if err != nil {
+		panic(err) // functions/ is generated from the route list; a miss is a build bug
+	}
+	return h
+}

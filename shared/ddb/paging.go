@@ -1,0 +1,82 @@
+package ddb
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Position is where a list resumes: the key attributes of the last item
+// returned. Callers carry it inside a signed cursor and never build one.
+type Position map[string]string
+
+// Page asks for up to Limit items after After.
+type Page struct {
+	Limit int
+	After Position
+}
+
+// queryPage runs a Query until it has page.Limit items that pass the
+// filter or the results end. DynamoDB applies Limit before FilterExpression,
+// so one call may return fewer matches than asked; the loop keeps going.
+// The position returned is the key of the last item handed to visit, or
+// nil when nothing follows.
+func (s *Store) queryPage(ctx context.Context, in *dynamodb.QueryInput, page Page, visit func(map[string]types.AttributeValue) error) (Position, error) {
+	in.TableName = &s.Table
+	keyAttrs := []string{"PK", "SK"}
+	if in.IndexName != nil {
+		keyAttrs = append(keyAttrs, *in.IndexName+"PK", *in.IndexName+"SK")
+	}
+	if len(page.After) > 0 {
+		start := map[string]types.AttributeValue{}
+		for _, a := range keyAttrs {
+			v, ok := page.After[a]
+			if !ok {
+				return nil, ErrBadPosition
+			}
+			start[a] = str(v)
+		}
+		if len(page.After) != len(keyAttrs) {
+			return nil, ErrBadPosition
+		}
+		in.ExclusiveStartKey = start
+	}
+	got := 0
+	for {
+		// Ask for one more than needed so a full final page is not
+		// followed by an empty one.
+		in.Limit = aws.Int32(int32(page.Limit - got + 1))
+		out, err := s.DB.Query(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for i, item := range out.Items {
+			if got == page.Limit {
+				return positionOf(out.Items[i-1], keyAttrs), nil
+			}
+			if err := visit(item); err != nil {
+				return nil, err
+			}
+			got++
+		}
+		if out.LastEvaluatedKey == nil {
+			return nil, nil
+		}
+		if got == page.Limit {
+			return positionOf(out.Items[len(out.Items)-1], keyAttrs), nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+func positionOf(item map[string]types.AttributeValue, attrs []string) Position {
+	p := Position{}
+	for _, a := range attrs {
+		if v, ok := item[a].(*types.AttributeValueMemberS); ok {
+			p[a] = v.Value
+		}
+	}
+	return p
+}

@@ -1,0 +1,186 @@
+package ddb
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgplane/orgplane/shared/orgs"
+	"github.com/orgplane/orgplane/shared/problem"
+)
+
+// Items that own a lookup item elsewhere in the table (an invitation's
+// token hash, an API key's secret hash) name it in these attributes, so
+// deleting an org can find and delete every lookup without knowing types.
+const (
+	lookupPKAttr = "lookup_pk"
+	lookupSKAttr = "lookup_sk"
+)
+
+// DeleteOrganization removes every item of the org. It first marks the org
+// deleting (conditional on the confirmed slug), so no new request can use
+// it, then removes memberships (cutting access), everything else in the
+// org's partitions and the lookup items they name, and last the org item
+// and its slug guard — so the slug is free again. A retry after a crash
+// resumes: a deleting org can be deleted again with the same slug.
+func (s *Store) DeleteOrganization(ctx context.Context, orgID, confirmSlug string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: key(orgPK(orgID), orgSK),
+		UpdateExpression:                    aws.String("SET #st = :deleting ADD version :one"),
+		ConditionExpression:                 aws.String("attribute_exists(PK) AND slug = :slug"),
+		ExpressionAttributeNames:            map[string]string{"#st": "status"},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":deleting": str(orgs.OrgDeleting), ":slug": str(confirmSlug), ":one": num(1)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		if ccf.Item == nil {
+			return ErrNotFound
+		}
+		return problem.Field("confirm_slug", "must equal the organization's slug")
+	}
+	if err != nil {
+		return err
+	}
+	// Memberships first: once they are gone nobody can reach the org.
+	if err := s.purge(ctx, orgPK(orgID), "MEMBER#", func(item map[string]types.AttributeValue) {
+		if u, ok := item["user_id"].(*types.AttributeValueMemberS); ok {
+			s.clearActiveOrg(ctx, u.Value, orgID)
+		}
+	}); err != nil {
+		return err
+	}
+	for _, pk := range []string{ledgerPK(orgID), activityPK(orgID)} {
+		if err := s.purge(ctx, pk, "", nil); err != nil {
+			return err
+		}
+	}
+	var slug string
+	if err := s.purge(ctx, orgPK(orgID), "", func(item map[string]types.AttributeValue) {
+		if v, ok := item["SK"].(*types.AttributeValueMemberS); ok && v.Value == orgSK {
+			slug = (&oldItem{item: item}).attr("slug")
+		}
+	}, orgSK); err != nil {
+		return err
+	}
+	return s.transact(ctx, []types.TransactWriteItem{
+		s.del(key(orgPK(orgID), orgSK), "", nil, nil),
+		s.del(key(slugPK(slug), slugSK), "", nil, nil),
+	})
+}
+
+// purge deletes every item of a partition (optionally only sort keys with
+// a prefix), and the lookup items they name, in batches of 25. Sort keys
+// in keep are left for the caller; see is called for each item deleted or kept.
+func (s *Store) purge(ctx context.Context, pk, prefix string, see func(map[string]types.AttributeValue), keep ...string) error {
+	in := &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)}}
+	if prefix != "" {
+		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :prefix)")
+		in.ExpressionAttributeValues[":prefix"] = str(prefix)
+	}
+	p := dynamodb.NewQueryPaginator(s.DB, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		var keys []map[string]types.AttributeValue
+		for _, item := range out.Items {
+			if see != nil {
+				see(item)
+			}
+			sk := (&oldItem{item: item}).attr("SK")
+			if slices.Contains(keep, sk) {
+				continue
+			}
+			keys = append(keys, key(pk, sk))
+			if lpk, lsk := (&oldItem{item: item}).attr(lookupPKAttr), (&oldItem{item: item}).attr(lookupSKAttr); lpk != "" && lsk != "" {
+				keys = append(keys, key(lpk, lsk))
+			}
+		}
+		if err := s.deleteKeys(ctx, keys); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) deleteKeys(ctx context.Context, keys []map[string]types.AttributeValue) error {
+	for len(keys) > 0 {
+		n := min(25, len(keys))
+		reqs := make([]types.WriteRequest, n)
+		for i, k := range keys[:n] {
+			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
+		}
+		keys = keys[n:]
+		for attempt := 0; len(reqs) > 0; attempt++ {
+			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{s.Table: reqs}})
+			if err != nil {
+				return err
+			}
+			reqs = out.UnprocessedItems[s.Table]
+			if len(reqs) > 0 {
+				if attempt > 8 {
+					return errors.New("ddb: BatchWriteItem left items unprocessed")
+				}
+				backoff(attempt)
+			}
+		}
+	}
+	return nil
+}
+
+// MyOrganization is an org as one of its members sees it in their list.
+type MyOrganization struct {
+	orgs.Organization
+	Role string
+}
+
+// ListUserOrganizations pages through the orgs a user is an active member
+// of (GSI1 on memberships), with each org read in one batch per page.
+func (s *Store) ListUserOrganizations(ctx context.Context, userID string, page Page) ([]MyOrganization, Position, error) {
+	in := &dynamodb.QueryInput{IndexName: aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :org)"),
+		FilterExpression:          aws.String("#st = :active"),
+		ExpressionAttributeNames:  map[string]string{"#st": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(userPK(userID)), ":org": str("ORG#"), ":active": str(orgs.StatusActive)}}
+	var members []memberRecord
+	next, err := s.queryPage(ctx, in, page, func(item map[string]types.AttributeValue) error {
+		var rec memberRecord
+		if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
+			return err
+		}
+		members = append(members, rec)
+		return nil
+	})
+	if err != nil || len(members) == 0 {
+		return nil, next, err
+	}
+	keys := make([]map[string]types.AttributeValue, 0, 2*len(members))
+	for _, m := range members {
+		keys = append(keys, key(orgPK(m.OrgID), orgSK), key(orgPK(m.OrgID), walletSK))
+	}
+	found, err := s.getMany(ctx, keys, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]MyOrganization, 0, len(members))
+	for _, m := range members {
+		var rec orgRecord
+		item, ok := found[orgPK(m.OrgID)+"|"+orgSK]
+		if !ok || attributevalue.UnmarshalMap(item, &rec) != nil || rec.Status != orgs.OrgActive {
+			continue
+		}
+		o := rec.org()
+		_, o.HasWallet = found[orgPK(m.OrgID)+"|"+walletSK]
+		out = append(out, MyOrganization{Organization: o, Role: m.Role})
+	}
+	return out, next, nil
+}

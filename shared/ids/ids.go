@@ -1,0 +1,50 @@
+// Package ids makes Orgplane's opaque, prefixed, time-sortable identifiers
+// (org_…, prj_…) and checks that a path segment is shaped like one before
+// it reaches a key.
+package ids
+
+import (
+	"crypto/rand"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// Prefixes of every resource id.
+const (
+	User         = "usr"
+	Organization = "org"
+	Project      = "prj"
+	Role         = "role"
+	Invitation   = "inv"
+	APIKey       = "key"
+	Transaction  = "txn"
+	App          = "app"
+	Event        = "evt"
+)
+
+// New returns prefix_<ULID in lower case>.
+func New(prefix string) string {
+	return prefix + "_" + strings.ToLower(ulid.MustNew(ulid.Timestamp(time.Now()), rand.Reader).String())
+}
+
+// ULID returns a bare, upper-case ULID for sort keys of append-only items.
+func ULID(t time.Time) string {
+	return ulid.MustNew(ulid.Timestamp(t), rand.Reader).String()
+}
+
+// Valid reports whether s is prefix_ followed by 26 Crockford base32
+// characters, which is every id this package makes.
+func Valid(prefix, s string) bool {
+	rest, ok := strings.CutPrefix(s, prefix+"_")
+	if !ok || len(rest) != ulid.EncodedSize {
+		return false
+	}
+	for _, c := range rest {
+		if !strings.ContainsRune("0123456789abcdefghjkmnpqrstvwxyz", c) {
+			return false
+		}
+	}
+	return true
+}
