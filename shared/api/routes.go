@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/orgplane/orgplane/shared/access"
@@ -62,8 +63,12 @@ func (r Route) Timeout() int {
 	return DefaultTimeoutSeconds
 }
 
-// Routes is every HTTP route of Orgplane.
-var Routes = []Route{
+// Routes is every HTTP route of Orgplane: one list, kept in a few files
+// by area so each area's routes sit beside its handlers.
+var Routes = slices.Concat(coreRoutes, invitationRoutes, walletRoutes, appRoutes)
+
+// coreRoutes are me, organizations, projects, members and roles.
+var coreRoutes = []Route{
 	// Me
 	{Name: "get-me", Method: "GET", Path: "/me", Writes: true, handle: (*Server).getMe},
 	{Name: "list-my-organizations", Method: "GET", Path: "/me/organizations", Writes: true, handle: (*Server).listMyOrganizations},

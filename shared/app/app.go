@@ -21,6 +21,7 @@ import (
 	"github.com/orgplane/orgplane/shared/auth"
 	"github.com/orgplane/orgplane/shared/cursor"
 	"github.com/orgplane/orgplane/shared/ddb"
+	"github.com/orgplane/orgplane/shared/triggers"
 )
 
 // Config is everything Orgplane reads from its environment.
@@ -133,4 +134,27 @@ func (a *App) Route(name string) http.Handler {
 		panic(err) // functions/ is generated from the route list; a miss is a build bug
 	}
 	return h
+}
+
+// Deps are the dependencies of stream consumers and scheduled jobs.
+func (a *App) Deps() triggers.Deps {
+	return triggers.Deps{Store: a.Store, AppURL: a.Config.AppURL, Now: time.Now}
+}
+
+// Stream is the Lambda handler of a stream consumer's function.
+func (a *App) Stream(name string) triggers.StreamHandler {
+	c, ok := triggers.FindStream(name)
+	if !ok {
+		panic("app: no stream consumer named " + name)
+	}
+	return c.New(a.Deps())
+}
+
+// Schedule is the Lambda handler of a scheduled job's function.
+func (a *App) Schedule(name string) triggers.ScheduleHandler {
+	s, ok := triggers.FindSchedule(name)
+	if !ok {
+		panic("app: no schedule named " + name)
+	}
+	return s.New(a.Deps())
 }
