@@ -310,3 +310,42 @@ func merge(a, b map[string]types.AttributeValue) map[string]types.AttributeValue
 	}
 	return a
 }
+
+// AddMember makes a user a member of an org with a role, taking a seat:
+// the membership, the user's email guard and the org's counters move in
+// one transaction, conditioned on the seat limit of the org's plan.
+func (s *Store) AddMember(ctx context.Context, orgID string, u orgs.User, role string) (orgs.Member, error) {
+	m := orgs.Member{OrganizationID: orgID, UserID: u.ID, Email: u.Email, Name: u.Name, Role: role,
+		Status: orgs.StatusActive, JoinedAt: s.now(), Version: 1}
+	counters := s.counterAction(orgID, orgCounterUpdate{members: 1, seats: 1,
+		owners: b2i(activeOwner(role, m.Status)), roles: map[string]int{role: 1}})
+	counters.Update.ConditionExpression = aws.String(*counters.Update.ConditionExpression +
+		" AND #ost = :oactive AND (attribute_not_exists(seat_limit) OR seat_count < seat_limit)")
+	counters.Update.ExpressionAttributeNames = merge2(counters.Update.ExpressionAttributeNames, map[string]string{"#ost": "status"})
+	counters.Update.ExpressionAttributeValues[":oactive"] = str(orgs.OrgActive)
+	err := s.transact(ctx, []types.TransactWriteItem{
+		s.put(marshal(newMemberRecord(m)), "attribute_not_exists(PK)", nil, nil),
+		s.put(marshal(guardRecord{PK: orgPK(orgID), SK: emailSK(u.Email), Type: TypeEmailGuard, Owner: u.ID}), "attribute_not_exists(PK)", nil, nil),
+		counters,
+	})
+	var f *txFailure
+	switch {
+	case errors.As(err, &f) && f.Index < 2:
+		return orgs.Member{}, problem.New(problem.AlreadyMember, "%s is already a member or invited.", u.Email)
+	case errors.As(err, &f) && f.Item == nil:
+		return orgs.Member{}, ErrNotFound
+	case errors.As(err, &f):
+		return orgs.Member{}, quotaExceeded("members")
+	}
+	return m, err
+}
+
+func merge2(a, b map[string]string) map[string]string {
+	if a == nil {
+		a = map[string]string{}
+	}
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
+}
