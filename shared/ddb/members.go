@@ -58,7 +58,7 @@ func (s *Store) ListMembers(ctx context.Context, orgID string, f MemberFilter, p
 	}
 	if len(conds) > 0 {
 		in.FilterExpression = aws.String(strings.Join(conds, " AND "))
-		in.ExpressionAttributeNames = names
+		in.ExpressionAttributeNames = nonEmpty(names)
 	}
 	var members []orgs.Member
 	next, err := s.queryPage(ctx, in, page, func(item map[string]types.AttributeValue) error {
