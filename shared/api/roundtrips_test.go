@@ -1,0 +1,61 @@
+package api_test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/orgplane/orgplane/shared/access"
+)
+
+// TestRoundTrips counts DynamoDB calls per request with the SDK middleware:
+// a read of one resource costs at most 2, the membership check included.
+// The table is logged for the README and the issue note.
+func TestRoundTrips(t *testing.T) {
+	e := newEnv(t)
+	const owner = "owner@rt.test"
+	org, _ := e.newOrg(t, owner, "RT")
+	prj := e.must(t, 201, owner, "POST", "/organizations/"+org+"/projects", map[string]any{"name": "P"}).Str(t, "id")
+	m := e.addMember(t, org, "m@rt.test", access.Member)
+	e.must(t, 200, owner, "GET", "/me", nil)
+
+	cases := []struct {
+		method, path string
+		body         any
+		max          int
+	}{
+		{"GET", "/me", nil, 1},
+		{"GET", "/organizations/" + org, nil, 2},
+		{"GET", "/organizations/" + org + "/projects/" + prj, nil, 2},
+		{"GET", "/organizations/" + org + "/members/" + m, nil, 2},
+		{"GET", "/organizations/" + org + "/roles", nil, 2},
+		{"GET", "/permissions", nil, 0},
+		{"GET", "/organizations/" + org + "/projects", nil, 2},
+		{"GET", "/organizations/" + org + "/projects?sort=name", nil, 2},
+		{"GET", "/organizations/" + org + "/members", nil, 3},
+		{"GET", "/me/organizations", nil, 3},
+		{"POST", "/organizations/" + org + "/projects", map[string]any{"name": "Q"}, 2},
+		{"PATCH", "/organizations/" + org + "/projects/" + prj, map[string]any{"name": "R"}, 3},
+		{"PATCH", "/organizations/" + org + "/members/" + m, map[string]any{"status": "inactive"}, 3},
+		{"POST", "/organizations", map[string]any{"name": "New"}, 2},
+	}
+	var report []string
+	for _, tc := range cases {
+		e.calls.Reset()
+		e.call(t, owner, tc.method, tc.path, tc.body)
+		got := e.calls.Total()
+		path := strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(tc.path, org, "{org}"), prj, "{project}"), m, "{user}")
+		ops := e.calls.Counts()
+		var names []string
+		for op, n := range ops {
+			names = append(names, fmt.Sprintf("%s×%d", op, n))
+		}
+		sort.Strings(names)
+		report = append(report, fmt.Sprintf("%-6s %-45s %d  %s", tc.method, path, got, strings.Join(names, " ")))
+		if got > tc.max {
+			t.Errorf("%s %s made %d DynamoDB calls, want ≤ %d (%v)", tc.method, path, got, tc.max, ops)
+		}
+	}
+	t.Logf("DynamoDB round trips per request:\n%s", strings.Join(report, "\n"))
+}

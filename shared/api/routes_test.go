@@ -1,0 +1,62 @@
+package api_test
+
+import (
+	"net/http"
+	"regexp"
+	"testing"
+
+	"github.com/orgplane/orgplane/shared/api"
+	"github.com/orgplane/orgplane/shared/apispec"
+)
+
+var functionName = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// TestRouteListMatchesOpenAPI: every route is in openapi.yaml under its
+// function name, and openapi.yaml has no operation without a route.
+func TestRouteListMatchesOpenAPI(t *testing.T) {
+	spec := apispec.Load(t)
+	ops := map[string]apispec.Operation{}
+	for _, op := range spec.Operations() {
+		ops[op.ID] = op
+	}
+	names, patterns := map[string]bool{}, map[string]bool{}
+	for _, rt := range api.Routes {
+		if !functionName.MatchString(rt.Name) || len(rt.Name) > 48 {
+			t.Errorf("route name %q is not a short kebab-case function name", rt.Name)
+		}
+		if names[rt.Name] || patterns[rt.Pattern()] {
+			t.Errorf("route %s (%s) is listed twice", rt.Name, rt.Pattern())
+		}
+		names[rt.Name], patterns[rt.Pattern()] = true, true
+		op, ok := ops[rt.Name]
+		if !ok {
+			t.Errorf("route %s (%s) is missing from openapi.yaml", rt.Name, rt.Pattern())
+			continue
+		}
+		if op.Method != rt.Method || op.Path != rt.Path {
+			t.Errorf("openapi.yaml has %s as %s %s, the route list as %s", rt.Name, op.Method, op.Path, rt.Pattern())
+		}
+		if rt.Method == http.MethodGet && rt.Writes && !rt.OrgScoped() && rt.Path != "/me" && rt.Path != "/me/organizations" {
+			t.Errorf("GET route %s writes; only first-request provisioning may", rt.Name)
+		}
+	}
+	for id, op := range ops {
+		if !names[id] {
+			t.Errorf("openapi.yaml documents %s (%s %s) but no route serves it", id, op.Method, op.Path)
+		}
+	}
+}
+
+// TestEveryRouteHasAHandler builds each route's single-route handler, as
+// its Lambda function does.
+func TestEveryRouteHasAHandler(t *testing.T) {
+	s := &api.Server{}
+	for _, rt := range api.Routes {
+		if _, err := s.Handler(rt.Name); err != nil {
+			t.Errorf("%s: %v", rt.Name, err)
+		}
+	}
+	if _, err := s.Handler("no-such-route"); err == nil {
+		t.Error("an unknown route name built a handler")
+	}
+}
