@@ -197,7 +197,7 @@ func (s *Store) ChangeMember(ctx context.Context, actor, target orgs.Member, rol
 	err := s.transact(ctx, items)
 	switch {
 	case failedAt(err, 0):
-		return orgs.Member{}, memberGoneOrChanged(err)
+		return orgs.Member{}, goneOrChanged(err, "Member")
 	case failedAt(err, 1):
 		return orgs.Member{}, lastOwner()
 	case failedAt(err, 2):
@@ -225,7 +225,7 @@ func (s *Store) RemoveMember(ctx context.Context, actor, target orgs.Member) err
 	err := s.transact(ctx, items)
 	switch {
 	case failedAt(err, 0):
-		return memberGoneOrChanged(err)
+		return goneOrChanged(err, "Member")
 	case failedAt(err, 1):
 		return lastOwner()
 	case failedAt(err, 3):
@@ -262,7 +262,7 @@ func (s *Store) TransferOwnership(ctx context.Context, owner, target orgs.Member
 	case failedAt(err, 0):
 		return orgs.Member{}, orgs.Member{}, problem.New(problem.Conflict, "Your membership changed; retry.")
 	case failedAt(err, 1):
-		return orgs.Member{}, orgs.Member{}, memberGoneOrChanged(err)
+		return orgs.Member{}, orgs.Member{}, goneOrChanged(err, "Member")
 	case err != nil:
 		return orgs.Member{}, orgs.Member{}, err
 	}
@@ -280,12 +280,14 @@ func (s *Store) clearActiveOrg(ctx context.Context, userID, orgID string) {
 	})
 }
 
-func memberGoneOrChanged(err error) error {
+// goneOrChanged explains a failed condition on an item read earlier: it
+// was deleted meanwhile (404) or changed (412).
+func goneOrChanged(err error, what string) error {
 	var f *txFailure
 	if errors.As(err, &f) && f.Item == nil {
-		return problem.NotFoundf("Member")
+		return problem.NotFoundf(what)
 	}
-	return problem.New(problem.VersionConflict, "The member changed since you read it; read it again.")
+	return problem.New(problem.VersionConflict, "The %s changed since you read it; read it again.", strings.ToLower(what))
 }
 
 func lastOwner() error {

@@ -106,18 +106,11 @@ func (s *Store) DeleteProject(ctx context.Context, current orgs.Project) error {
 			map[string]types.AttributeValue{":minus": num(-1)}),
 	})
 	if failedAt(err, 0) {
-		return memberGoneOrChangedProject(err)
+		return goneOrChanged(err, "Project")
 	}
 	return err
 }
 
-func memberGoneOrChangedProject(err error) error {
-	var f *txFailure
-	if errors.As(err, &f) && f.Item == nil {
-		return problem.NotFoundf("Project")
-	}
-	return problem.New(problem.VersionConflict, "The project changed since you read it; read it again.")
-}
 
 // Project list orders.
 const (
