@@ -334,7 +334,7 @@ func (s *Store) AddMember(ctx context.Context, orgID string, u orgs.User, role s
 	switch {
 	case errors.As(err, &f) && f.Index < 2:
 		return orgs.Member{}, problem.New(problem.AlreadyMember, "%s is already a member or invited.", u.Email)
-	case errors.As(err, &f) && f.Item == nil:
+	case errors.As(err, &f) && (f.Item == nil || (&oldItem{item: f.Item}).attr("status") != orgs.OrgActive):
 		return orgs.Member{}, ErrNotFound
 	case errors.As(err, &f):
 		return orgs.Member{}, quotaExceeded("members")
