@@ -54,10 +54,12 @@ func TestOrganizationLifecycle(t *testing.T) {
 	})
 	t.Run("DeleteRemovesEveryItem", func(t *testing.T) {
 		e.must(t, 201, owner, "POST", "/organizations/"+org+"/projects", map[string]any{"name": "P"})
+		e.must(t, 201, owner, "POST", "/organizations/"+org+"/apps", map[string]any{"template_id": "doc-summarizer",
+			"name": "Docs", "env": map[string]any{"LLM_API_KEY": "sk-secret"}})
 		e.must(t, 200, "admin@life.test", "PUT", "/me/active-organization", map[string]any{"organization_id": org})
 		e.must(t, 204, owner, "DELETE", "/organizations/"+org, map[string]any{"confirm_slug": slug})
 		e.must(t, 404, owner, "GET", "/organizations/"+org, nil)
-		for _, pk := range []string{"ORG#" + org, "SLUG#" + slug} {
+		for _, pk := range []string{"ORG#" + org, "SLUG#" + slug, "ORG#" + org + "#APPLOG", "ORG#" + org + "#LEDGER"} {
 			out, err := e.store.DB.Query(context.Background(), &dynamodb.QueryInput{TableName: &e.store.Table,
 				KeyConditionExpression:    aws.String("PK = :pk"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}}})

@@ -18,6 +18,7 @@ import (
 	"github.com/orgplane/orgplane/shared/cursor"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/ids"
+	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/orgs"
 	"github.com/orgplane/orgplane/shared/problem"
 )
@@ -36,6 +37,8 @@ type Server struct {
 	Auth    Authenticator
 	Cursors cursor.Codec
 	Now     func() time.Time
+	// InviteSecret derives invitation tokens (see package invites).
+	InviteSecret invites.Secret
 }
 
 type handlerFunc func(*Server, *call) error

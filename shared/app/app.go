@@ -16,11 +16,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/orgplane/orgplane/shared/api"
 	"github.com/orgplane/orgplane/shared/auth"
+	"github.com/orgplane/orgplane/shared/autostop"
 	"github.com/orgplane/orgplane/shared/cursor"
 	"github.com/orgplane/orgplane/shared/ddb"
+	"github.com/orgplane/orgplane/shared/invites"
+	"github.com/orgplane/orgplane/shared/mail"
+	"github.com/orgplane/orgplane/shared/ses"
+	"github.com/orgplane/orgplane/shared/smtp"
 	"github.com/orgplane/orgplane/shared/triggers"
 )
 
@@ -34,6 +40,17 @@ type Config struct {
 	Audience     string // OIDC_AUDIENCE
 	CursorSecret string // CURSOR_SECRET
 	AppURL       string // APP_URL, for links in emails
+	// Mail goes over SMTP to SMTPAddr (SMTP_ADDR; MailDev's 127.0.0.1:1025
+	// locally) when it is set, else through SES v2. MailFrom (MAIL_FROM) is
+	// the sender, an SES-verified identity in AWS.
+	SMTPAddr string
+	MailFrom string
+	// InviteTokenSecret (INVITE_TOKEN_SECRET, at least 32 characters)
+	// derives invitation tokens; see package invites.
+	InviteTokenSecret string
+	// IdleTimeout is APP_IDLE_TIMEOUT, a Go duration ("12h", "4s"): app
+	// instances without access for this long are stopped. Default 12h.
+	IdleTimeout time.Duration
 }
 
 // FromEnv reads the configuration and checks what is required.
@@ -47,6 +64,10 @@ func FromEnv() (Config, error) {
 		Audience:     os.Getenv("OIDC_AUDIENCE"),
 		CursorSecret: os.Getenv("CURSOR_SECRET"),
 		AppURL:       envOr("APP_URL", "http://localhost:3000"),
+		SMTPAddr:     os.Getenv("SMTP_ADDR"),
+		MailFrom:     os.Getenv("MAIL_FROM"),
+
+		InviteTokenSecret: os.Getenv("INVITE_TOKEN_SECRET"),
 	}
 	if c.JWKSURL == "" && c.Issuer != "" {
 		c.JWKSURL = c.Issuer + "/.well-known/jwks.json"
@@ -60,6 +81,17 @@ func FromEnv() (Config, error) {
 	}
 	if len(c.CursorSecret) > 0 && len(c.CursorSecret) < 32 {
 		missing = append(missing, errors.New("CURSOR_SECRET must be at least 32 characters"))
+	}
+	if len(c.InviteTokenSecret) < invites.MinSecretLen {
+		missing = append(missing, errors.New("INVITE_TOKEN_SECRET must be set, at least 32 characters"))
+	}
+	c.IdleTimeout = autostop.DefaultIdleTimeout
+	if v := os.Getenv("APP_IDLE_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			missing = append(missing, fmt.Errorf("APP_IDLE_TIMEOUT %q must be a positive Go duration such as 12h or 90m", v))
+		}
+		c.IdleTimeout = d
 	}
 	return c, errors.Join(missing...)
 }
@@ -94,6 +126,27 @@ type App struct {
 	Config Config
 	Store  *ddb.Store
 	API    *api.Server
+	Mail   mail.Sender
+}
+
+// DefaultLocalMailFrom is the sender over SMTP when MAIL_FROM is unset.
+const DefaultLocalMailFrom = "Orgplane <no-reply@orgplane.local>"
+
+// NewMail builds the mail sender: SMTP when SMTP_ADDR is set (MailDev in
+// the local stack), else SES v2 in the configured region.
+func NewMail(ctx context.Context, c Config) (mail.Sender, error) {
+	if c.SMTPAddr != "" {
+		from := c.MailFrom
+		if from == "" {
+			from = DefaultLocalMailFrom
+		}
+		return &smtp.Sender{Addr: c.SMTPAddr, From: from}, nil
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(c.Region))
+	if err != nil {
+		return nil, err
+	}
+	return &ses.Sender{Client: sesv2.NewFromConfig(cfg), From: c.MailFrom}, nil
 }
 
 // New builds the app from configuration.
@@ -103,12 +156,18 @@ func New(ctx context.Context, c Config) (*App, error) {
 		return nil, err
 	}
 	store := ddb.New(db, c.TableName)
+	mailer, err := NewMail(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	verifier := &auth.Verifier{Issuer: c.Issuer, Audience: c.Audience,
 		Keys: &auth.RemoteJWKS{URL: c.JWKSURL, MinRefresh: time.Minute}}
 	return &App{
 		Config: c,
 		Store:  store,
-		API:    &api.Server{Store: store, Auth: verifier, Cursors: cursor.Codec{Secret: []byte(c.CursorSecret)}, Now: time.Now},
+		API: &api.Server{Store: store, Auth: verifier, Cursors: cursor.Codec{Secret: []byte(c.CursorSecret)}, Now: time.Now,
+			InviteSecret: invites.Secret(c.InviteTokenSecret)},
+		Mail: mailer,
 	}, nil
 }
 
@@ -138,7 +197,8 @@ func (a *App) Route(name string) http.Handler {
 
 // Deps are the dependencies of stream consumers and scheduled jobs.
 func (a *App) Deps() triggers.Deps {
-	return triggers.Deps{Store: a.Store, AppURL: a.Config.AppURL, Now: time.Now}
+	return triggers.Deps{Store: a.Store, AppURL: a.Config.AppURL, Now: time.Now, IdleTimeout: a.Config.IdleTimeout,
+		Mail: a.Mail, InviteSecret: invites.Secret(a.Config.InviteTokenSecret)}
 }
 
 // Stream is the Lambda handler of a stream consumer's function.

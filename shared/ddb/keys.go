@@ -9,6 +9,8 @@ func slugPK(slug string) string          { return "SLUG#" + slug }
 func projectListPK(org string) string    { return "ORG#" + org + "#PROJECTS" }
 func ledgerPK(org string) string         { return "ORG#" + org + "#LEDGER" }
 func activityPK(org string) string       { return "ORG#" + org + "#ACTIVITY" }
+func appLogPK(org string) string         { return "ORG#" + org + "#APPLOG" }
+func appSK(app string) string            { return "APP#" + app }
 func memberSK(user string) string        { return "MEMBER#" + user }
 func emailSK(email string) string        { return "EMAIL#" + lower(email) }
 func projectSK(project string) string    { return "PROJECT#" + project }
@@ -30,4 +32,6 @@ const (
 	TypeUser         = "user"
 	TypeProject      = "project"
 	TypeWallet       = "wallet"
+	TypeApp          = "app"
+	TypeAppEvent     = "app_event"
 )

@@ -127,14 +127,17 @@ func activeOwner(role, status string) bool {
 // orgCounterUpdate changes an org's counters by deltas in one update
 // action. Losing an active owner is conditioned on another remaining.
 type orgCounterUpdate struct {
-	members, seats, owners int
-	roles                  map[string]int
+	members, invites, seats, owners int
+	roles                           map[string]int
 }
 
 func (s *Store) counterAction(orgID string, d orgCounterUpdate) types.TransactWriteItem {
 	u := newUpdate()
 	if d.members != 0 {
 		u.add("member_count", int64(d.members))
+	}
+	if d.invites != 0 {
+		u.add("invite_count", int64(d.invites))
 	}
 	if d.seats != 0 {
 		u.add("seat_count", int64(d.seats))

@@ -55,7 +55,7 @@ func (s *Store) DeleteOrganization(ctx context.Context, orgID, confirmSlug strin
 	}); err != nil {
 		return err
 	}
-	for _, pk := range []string{ledgerPK(orgID), activityPK(orgID)} {
+	for _, pk := range []string{ledgerPK(orgID), activityPK(orgID), appLogPK(orgID)} {
 		if err := s.purge(ctx, pk, "", nil); err != nil {
 			return err
 		}

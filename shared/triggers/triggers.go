@@ -5,12 +5,20 @@
 package triggers
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/orgplane/orgplane/shared/autostop"
+	"github.com/orgplane/orgplane/shared/ddb"
+	"github.com/orgplane/orgplane/shared/invitemail"
+	"github.com/orgplane/orgplane/shared/invites"
+	"github.com/orgplane/orgplane/shared/mail"
+	"github.com/orgplane/orgplane/shared/walletstream"
 )
 
 // Filter selects stream records by event name and by the `type` attribute
@@ -59,40 +67,176 @@ func (f Filter) Match(rec events.DynamoDBEventRecord) bool {
 
 // StreamConsumer is a function fed by the table's stream.
 type StreamConsumer struct {
-	Name      string
-	Filter    Filter
+	Name   string
+	Filter Filter
+	// BatchSize is the most records per invocation; zero means
+	// DefaultBatchSize.
 	BatchSize int
 	// MaxRetries bounds redelivery of a failing record before it goes to
 	// the on-failure queue; MaxRecordAge bounds how stale a record may be.
+	// Zero means DefaultMaxRetries and DefaultMaxRecordAge.
 	MaxRetries   int
 	MaxRecordAge time.Duration
+	// Writes is false for consumers that only read the table; their
+	// functions get read-only table access.
+	Writes bool
 	// Sends email (SES permission in AWS).
-	SendsEmail     bool
+	SendsEmail bool
+	// MemoryMB and TimeoutSeconds size the function; zero means the defaults.
 	MemoryMB       int
 	TimeoutSeconds int
+	// New builds the handler from the process's dependencies.
+	New func(Deps) StreamHandler
 }
+
+// Defaults for what a StreamConsumer or Schedule leaves zero.
+const (
+	DefaultBatchSize      = 10
+	DefaultMaxRetries     = 3
+	DefaultMaxRecordAge   = time.Hour
+	DefaultMemoryMB       = 256
+	DefaultTimeoutSeconds = 30
+)
+
+// Batch is the event source mapping's batch size.
+func (c StreamConsumer) Batch() int { return orDefault(c.BatchSize, DefaultBatchSize) }
+
+// Retries is the event source mapping's MaximumRetryAttempts.
+func (c StreamConsumer) Retries() int { return orDefault(c.MaxRetries, DefaultMaxRetries) }
+
+// RecordAge is the event source mapping's MaximumRecordAgeInSeconds, as a
+// duration.
+func (c StreamConsumer) RecordAge() time.Duration {
+	if c.MaxRecordAge > 0 {
+		return c.MaxRecordAge
+	}
+	return DefaultMaxRecordAge
+}
+
+// Memory is the function's memory size in MB.
+func (c StreamConsumer) Memory() int { return orDefault(c.MemoryMB, DefaultMemoryMB) }
+
+// Timeout is the function's timeout in seconds.
+func (c StreamConsumer) Timeout() int { return orDefault(c.TimeoutSeconds, DefaultTimeoutSeconds) }
 
 // Schedule is a function run on a fixed rate by EventBridge in AWS and by
 // the local scheduler in `make run`.
 type Schedule struct {
 	Name string
 	// Every is the default rate; the stack's context or env may override it.
-	Every          time.Duration
+	Every time.Duration
+	// RateContext names the CDK context key that overrides Every at deploy
+	// time (e.g. "idleCheckRate"); empty means the rate is fixed.
+	RateContext string
+	// Writes is false for jobs that only read the table.
+	Writes         bool
 	MemoryMB       int
 	TimeoutSeconds int
+	// New builds the handler from the process's dependencies.
+	New func(Deps) ScheduleHandler
 }
 
+// Memory is the function's memory size in MB.
+func (s Schedule) Memory() int { return orDefault(s.MemoryMB, DefaultMemoryMB) }
+
+// Timeout is the function's timeout in seconds.
+func (s Schedule) Timeout() int { return orDefault(s.TimeoutSeconds, DefaultTimeoutSeconds) }
+
 // Expression is the EventBridge schedule expression, rate(N minutes).
-func (s Schedule) Expression() string {
-	m := int(s.Every / time.Minute)
+func (s Schedule) Expression() string { return RateExpression(s.Every) }
+
+// RateExpression is the EventBridge rate expression for every, in whole
+// minutes (at least one).
+func RateExpression(every time.Duration) string {
+	m := int(every / time.Minute)
 	if m <= 1 {
 		return "rate(1 minute)"
 	}
 	return fmt.Sprintf("rate(%d minutes)", m)
 }
 
+func orDefault(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// Deps is what trigger handlers are built from, once per process.
+type Deps struct {
+	Store *ddb.Store
+	// AppURL is the public base URL of the product, for links in emails.
+	AppURL string
+	Now    func() time.Time
+	// Mail sends email: SES in AWS, SMTP (MailDev) locally.
+	Mail mail.Sender
+	// InviteSecret derives invitation tokens (INVITE_TOKEN_SECRET).
+	InviteSecret invites.Secret
+	// IdleTimeout is APP_IDLE_TIMEOUT: how long an app instance may go
+	// without access before the stop-idle-apps job stops it.
+	IdleTimeout time.Duration
+}
+
+// StreamHandler is a stream consumer's Lambda handler: failures are
+// reported per record in BatchItemFailures, never by failing the batch.
+type StreamHandler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
+
+// ScheduleHandler is a scheduled job's Lambda handler.
+type ScheduleHandler func(context.Context, events.EventBridgeEvent) error
+
+// FindStream returns the stream consumer with the name.
+func FindStream(name string) (StreamConsumer, bool) {
+	for _, c := range StreamConsumers {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return StreamConsumer{}, false
+}
+
+// FindSchedule returns the schedule with the name.
+func FindSchedule(name string) (Schedule, bool) {
+	for _, s := range Schedules {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Schedule{}, false
+}
+
 // StreamConsumers is every stream consumer of Orgplane.
-var StreamConsumers = []StreamConsumer{}
+var StreamConsumers = []StreamConsumer{
+	{
+		// Every new org gets its wallet; the put is conditional, so
+		// redelivery is a no-op.
+		Name:   walletstream.Name,
+		Filter: Filter{EventNames: []string{"INSERT"}, ItemTypes: []string{ddb.TypeOrganization}},
+		Writes: true,
+		New:    func(d Deps) StreamHandler { return walletstream.Handler(d.Store) },
+	},
+	{
+		// Each send request (an invitation's creation, each resend) is an
+		// item of its own, written once: its INSERT is exactly one email
+		// to send. The consumer's own writes to it (claim, sent-marker)
+		// are MODIFYs, which the filter leaves out.
+		Name:       invitemail.Name,
+		Filter:     Filter{EventNames: []string{"INSERT"}, ItemTypes: []string{ddb.TypeInvitationEmail}},
+		Writes:     true,
+		SendsEmail: true,
+		New: func(d Deps) StreamHandler {
+			c := &invitemail.Consumer{Store: d.Store, Mail: d.Mail, Secret: d.InviteSecret, AppURL: d.AppURL}
+			return c.Handler()
+		},
+	},
+}
 
 // Schedules is every scheduled job of Orgplane.
-var Schedules = []Schedule{}
+var Schedules = []Schedule{
+	// Stops app instances idle longer than APP_IDLE_TIMEOUT. A run that
+	// nears its timeout stops early and the next run resumes; overlapping
+	// runs are safe (every stop is conditional).
+	{Name: autostop.Name, Every: 5 * time.Minute, RateContext: "idleCheckRate", Writes: true, TimeoutSeconds: 120,
+		New: func(d Deps) ScheduleHandler {
+			return (&autostop.Job{Store: d.Store, IdleTimeout: d.IdleTimeout, Now: d.Now}).Handle
+		}},
+}

@@ -1,0 +1,9 @@
+package ddb_test
+
+import (
+	"testing"
+
+	"github.com/orgplane/orgplane/shared/ddbtest"
+)
+
+func TestMain(m *testing.M) { ddbtest.Main(m) }

@@ -1,0 +1,265 @@
+package ddb
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/orgplane/orgplane/shared/credits"
+	"github.com/orgplane/orgplane/shared/ids"
+	"github.com/orgplane/orgplane/shared/orgs"
+	"github.com/orgplane/orgplane/shared/problem"
+)
+
+// Wallet items.
+//
+//	wallet           ORG#<org> / WALLET                    balance (integer credits), version
+//	ledger entry     ORG#<org>#LEDGER / TXN#<ULID>          append-only, one per balance change
+//	idempotency key  ORG#<org>#LEDGER / IDEM#<sha256(key)>  the request's hash and its first result
+//
+// Every balance change is one transaction: the wallet's update (its
+// condition keeps the balance within 0..MaxBalance), the ledger entry and,
+// when the request has an Idempotency-Key, the key's guard item. The
+// ledger lives beside the org's partition so it can grow without warming it.
+const (
+	TypeLedgerEntry    = "ledger_entry"
+	TypeIdempotencyKey = "idempotency_key"
+)
+
+func ledgerEntrySK(ulid string) string    { return "TXN#" + ulid }
+func idempotencySK(keyHash string) string { return "IDEM#" + keyHash }
+func entryID(ulid string) string          { return ids.Transaction + "_" + strings.ToLower(ulid) }
+func entryULID(id string) string          { return strings.ToUpper(strings.TrimPrefix(id, ids.Transaction+"_")) }
+
+// ledgerEntropy makes ledger ULIDs increase within a process even inside
+// one millisecond, so entries posted in quick succession list newest
+// first in the order they were posted.
+var ledgerEntropy = struct {
+	sync.Mutex
+	*ulid.MonotonicEntropy
+}{MonotonicEntropy: ulid.Monotonic(rand.Reader, 0)}
+
+func newLedgerULID(t time.Time) string {
+	ledgerEntropy.Lock()
+	defer ledgerEntropy.Unlock()
+	return ulid.MustNew(ulid.Timestamp(t), ledgerEntropy.MonotonicEntropy).String()
+}
+
+// hashKey keeps client-chosen keys out of sort keys: any string, fixed width.
+func hashKey(k string) string {
+	sum := sha256.Sum256([]byte(k))
+	return hex.EncodeToString(sum[:])
+}
+
+func walletKey(orgID string) map[string]types.AttributeValue { return key(orgPK(orgID), walletSK) }
+
+// IdempotencyRetention is how long an Idempotency-Key is remembered (the
+// table's TTL removes it some time after).
+const IdempotencyRetention = 7 * 24 * time.Hour
+
+type walletRecord struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Type      string `dynamodbav:"type"`
+	OrgID     string `dynamodbav:"organization_id"`
+	Balance   int64  `dynamodbav:"balance"`
+	Currency  string `dynamodbav:"currency"`
+	CreatedAt string `dynamodbav:"created_at"`
+	UpdatedAt string `dynamodbav:"updated_at"`
+	Version   int64  `dynamodbav:"version"`
+}
+
+func (r walletRecord) wallet() credits.Wallet {
+	return credits.Wallet{OrganizationID: r.OrgID, Balance: r.Balance, CreatedAt: parseStamp(r.CreatedAt),
+		UpdatedAt: parseStamp(r.UpdatedAt), Version: r.Version}
+}
+
+type ledgerRecord struct {
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	Type        string `dynamodbav:"type"`
+	ID          string `dynamodbav:"id"`
+	OrgID       string `dynamodbav:"organization_id"`
+	Kind        string `dynamodbav:"kind"`
+	Amount      int64  `dynamodbav:"amount"`
+	Reference   string `dynamodbav:"reference,omitempty"`
+	Description string `dynamodbav:"description,omitempty"`
+	CreatedBy   string `dynamodbav:"created_by"`
+	CreatedAt   string `dynamodbav:"created_at"`
+}
+
+func newLedgerRecord(e credits.Entry) ledgerRecord {
+	return ledgerRecord{PK: ledgerPK(e.OrganizationID), SK: ledgerEntrySK(entryULID(e.ID)), Type: TypeLedgerEntry,
+		ID: e.ID, OrgID: e.OrganizationID, Kind: e.Kind, Amount: e.Amount, Reference: e.Reference,
+		Description: e.Description, CreatedBy: e.CreatedBy, CreatedAt: stamp(e.CreatedAt)}
+}
+
+func (r ledgerRecord) entry() credits.Entry {
+	return credits.Entry{ID: r.ID, OrganizationID: r.OrgID, Kind: r.Kind, Amount: r.Amount, Reference: r.Reference,
+		Description: r.Description, CreatedBy: r.CreatedBy, CreatedAt: parseStamp(r.CreatedAt)}
+}
+
+type idempotencyRecord struct {
+	PK          string       `dynamodbav:"PK"`
+	SK          string       `dynamodbav:"SK"`
+	Type        string       `dynamodbav:"type"`
+	RequestHash string       `dynamodbav:"request_hash"`
+	Entry       ledgerRecord `dynamodbav:"entry"`
+	CreatedAt   string       `dynamodbav:"created_at"`
+	TTL         int64        `dynamodbav:"ttl"`
+}
+
+// GetWallet reads an org's wallet; ErrNotFound when it has none yet.
+func (s *Store) GetWallet(ctx context.Context, orgID string) (credits.Wallet, error) {
+	var rec walletRecord
+	if err := s.get(ctx, orgPK(orgID), walletSK, &rec); err != nil {
+		return credits.Wallet{OrganizationID: orgID}, err
+	}
+	return rec.wallet(), nil
+}
+
+// EnsureWallet opens the org's wallet (balance 0) unless it has one, and
+// reports whether it opened it. The put is conditional on the wallet being
+// absent and the org active, so redelivered stream records, concurrent
+// calls and a late record for a deleted org all leave at most one wallet.
+// ErrNotFound when the org does not exist or is being deleted.
+func (s *Store) EnsureWallet(ctx context.Context, orgID string) (credits.Wallet, bool, error) {
+	now := s.now()
+	rec := walletRecord{PK: orgPK(orgID), SK: walletSK, Type: TypeWallet, OrgID: orgID, Currency: credits.Currency,
+		CreatedAt: stamp(now), UpdatedAt: stamp(now), Version: 1}
+	err := s.transact(ctx, []types.TransactWriteItem{
+		s.check(key(orgPK(orgID), orgSK), "#st = :active", map[string]string{"#st": "status"},
+			map[string]types.AttributeValue{":active": str(orgs.OrgActive)}),
+		s.put(marshal(rec), "attribute_not_exists(PK)", nil, nil),
+	})
+	switch {
+	case failedAt(err, 0):
+		return credits.Wallet{}, false, ErrNotFound
+	case failedAt(err, 1):
+		w, err := s.GetWallet(ctx, orgID)
+		return w, false, err
+	case err != nil:
+		return credits.Wallet{}, false, err
+	}
+	return rec.wallet(), true, nil
+}
+
+// DecodeOrganizationID reads the id of an organization item from its
+// image (a stream record's new image).
+func DecodeOrganizationID(item map[string]types.AttributeValue) (string, error) {
+	// Only the keys are read: a consumer should not fail on fields it
+	// does not use.
+	var r struct {
+		PK   string `dynamodbav:"PK"`
+		SK   string `dynamodbav:"SK"`
+		Type string `dynamodbav:"type"`
+		ID   string `dynamodbav:"id"`
+	}
+	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+		return "", fmt.Errorf("ddb: organization item: %w", err)
+	}
+	if r.Type != TypeOrganization || !ids.Valid(ids.Organization, r.ID) || r.PK != orgPK(r.ID) || r.SK != orgSK {
+		return "", fmt.Errorf("ddb: malformed organization item %s/%s", r.PK, r.SK)
+	}
+	return r.ID, nil
+}
+
+// Idempotency is a request's Idempotency-Key and the hash of what it asks
+// (operation and body), which a repeat must match.
+type Idempotency struct {
+	Key         string
+	RequestHash string
+}
+
+// Post changes the org's balance by the posting and appends its ledger
+// entry, in one transaction: a charge needs balance >= amount (else 402
+// insufficient_credits), a top-up must keep the balance within
+// credits.MaxBalance. With an Idempotency-Key, the key's guard item joins
+// the transaction: a repeat with the same request returns the first entry
+// (replayed true) and moves nothing; with another request it is 409
+// idempotency_mismatch. Only a posting that succeeds is remembered.
+func (s *Store) Post(ctx context.Context, orgID string, p credits.Posting, idem *Idempotency) (credits.Entry, bool, error) {
+	now := s.now()
+	e := credits.Entry{ID: entryID(newLedgerULID(now)), OrganizationID: orgID, Kind: p.Kind, Amount: p.Amount,
+		Reference: p.Reference, Description: p.Description, CreatedBy: p.CreatedBy, CreatedAt: now}
+	entry := newLedgerRecord(e)
+	vals := map[string]types.AttributeValue{":delta": num(e.Delta()), ":one": num(1), ":now": str(stamp(now))}
+	cond := "attribute_exists(PK)"
+	switch p.Kind {
+	case credits.Charge:
+		cond += " AND #bal >= :amount"
+		vals[":amount"] = num(p.Amount)
+	case credits.TopUp:
+		cond += " AND #bal <= :room"
+		vals[":room"] = num(credits.MaxBalance - p.Amount)
+	default:
+		return credits.Entry{}, false, fmt.Errorf("ddb: unknown ledger entry kind %q", p.Kind)
+	}
+	var items []types.TransactWriteItem
+	if idem != nil {
+		items = append(items, s.put(marshal(idempotencyRecord{PK: ledgerPK(orgID), SK: idempotencySK(hashKey(idem.Key)),
+			Type: TypeIdempotencyKey, RequestHash: idem.RequestHash, Entry: entry, CreatedAt: stamp(now),
+			TTL: now.Add(IdempotencyRetention).Unix()}), "attribute_not_exists(PK)", nil, nil))
+	}
+	walletAt := len(items)
+	items = append(items,
+		s.update(walletKey(orgID), "SET updated_at = :now ADD #bal :delta, version :one", cond,
+			map[string]string{"#bal": "balance"}, vals),
+		s.put(marshal(entry), "attribute_not_exists(PK)", nil, nil),
+	)
+	err := s.transact(ctx, items)
+	var f *txFailure
+	switch {
+	case errors.As(err, &f) && idem != nil && f.Index == 0:
+		var first idempotencyRecord
+		if err := attributevalue.UnmarshalMap(f.Item, &first); err != nil {
+			return credits.Entry{}, false, err
+		}
+		if first.RequestHash != idem.RequestHash {
+			return credits.Entry{}, false, problem.New(problem.IdempotencyReuse,
+				"This Idempotency-Key was used for a different request; use a new key.")
+		}
+		return first.Entry.entry(), true, nil
+	case errors.As(err, &f) && f.Index == walletAt && f.Item == nil:
+		return credits.Entry{}, false, problem.New(problem.Conflict, "The organization has no wallet yet; POST its wallet to open it.")
+	case errors.As(err, &f) && f.Index == walletAt && p.Kind == credits.Charge:
+		return credits.Entry{}, false, problem.New(problem.InsufficientCredit, "The wallet's balance is less than %d credits.", p.Amount)
+	case errors.As(err, &f) && f.Index == walletAt:
+		return credits.Entry{}, false, problem.New(problem.Conflict, "The top-up would take the balance above %d credits.", credits.MaxBalance)
+	case err != nil:
+		return credits.Entry{}, false, err
+	}
+	return e, false, nil
+}
+
+// ListEntries pages through an org's ledger, newest first.
+func (s *Store) ListEntries(ctx context.Context, orgID string, page Page) ([]credits.Entry, Position, error) {
+	in := &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(ledgerPK(orgID)), ":prefix": str(ledgerEntrySK(""))},
+		ScanIndexForward:          aws.Bool(false),
+		ConsistentRead:            aws.Bool(true),
+	}
+	var out []credits.Entry
+	next, err := s.queryPage(ctx, in, page, func(item map[string]types.AttributeValue) error {
+		var rec ledgerRecord
+		if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
+			return err
+		}
+		out = append(out, rec.entry())
+		return nil
+	})
+	return out, next, err
+}
