@@ -1,0 +1,120 @@
+# Orgplane. The targets are the interface: `make help` lists them.
+
+GO       ?= go
+NPM      ?= npm
+CFN_LINT ?= cfn-lint
+JOBS     ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
+
+# One bootstrap per functions/<name> (generated from the function lists).
+FUNCTIONS := $(sort $(notdir $(wildcard functions/*)))
+BINARIES  := $(FUNCTIONS:%=build/%/bootstrap)
+# A function links only shared/ code, so any non-test change there (or in
+# the module files) rebuilds it; nothing else does.
+GO_SOURCES := $(shell find shared -name '*.go' ! -name '*_test.go') go.mod go.sum
+
+# Lambda binaries: provided.al2023 on arm64, no cgo, no RPC shim.
+GO_BUILD_LAMBDA = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 \
+	$(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
+
+# CDK: the Go app in infra/cdk, run offline by `make synth`; the CLI
+# (installed by `make deps` under infra/node_modules) for deploy/destroy.
+# Pass context with CDK_ARGS, e.g. make deploy CDK_ARGS='-c stage=dev'.
+CDK_OUT  := infra/cdk.out
+CDK      := cd infra && npx --no-install cdk
+CDK_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help deps build functions template synth bootstrap deploy diff destroy \
+	lint vet cfn-lint test bench run clean
+
+help:
+	@echo 'make deps       install tools: npm packages under infra/, Go modules'
+	@echo 'make run        the local stack: API, DynamoDB Local, MailDev (go run ./infra/local)'
+	@echo 'make test       vet, all tests (race, DynamoDB Local), synth, cfn-lint'
+	@echo 'make bench      benchmarks'
+	@echo 'make lint       go vet, cfn-lint on template.yaml and the synthesized stack'
+	@echo 'make build      build/<function>/bootstrap for every function (linux/arm64)'
+	@echo 'make functions  regenerate functions/ from the function lists'
+	@echo 'make template   regenerate template.yaml and infra/sam.mk'
+	@echo 'make synth      build, then synthesize the CDK stack into $(CDK_OUT) (offline)'
+	@echo 'make bootstrap  cdk bootstrap: once per AWS account and region'
+	@echo 'make deploy     build, then cdk deploy (needs AWS credentials; CDK_ARGS=-c ...)'
+	@echo 'make diff       cdk diff against the deployed stack'
+	@echo 'make destroy    cdk destroy (the table and user pool are retained unless stage=dev)'
+
+# --- tools ---------------------------------------------------------------
+
+deps: infra/node_modules/.package-lock.json
+	$(GO) mod download
+
+# npm writes this file on every install, so it dates the installed tree.
+infra/node_modules/.package-lock.json: infra/package.json infra/package-lock.json
+	$(NPM) ci --prefix infra --no-audit --no-fund
+	@touch $@
+
+# --- functions -------------------------------------------------------------
+
+build:
+	@rm -rf $(filter-out $(FUNCTIONS:%=build/%),$(wildcard build/*))
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BINARIES)
+
+build/%/bootstrap: functions/%/main.go $(GO_SOURCES)
+	$(GO_BUILD_LAMBDA) -o $@ ./functions/$*
+
+functions:
+	$(GO) run ./infra/gen functions
+
+template:
+	$(GO) run ./infra/gen template
+
+# SAM's makefile build: `sam build` runs `make build-<LogicalId>` with
+# ARTIFACTS_DIR set; infra/sam.mk (generated) has one target per function.
+sam_build = $(GO_BUILD_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
+include infra/sam.mk
+
+# --- AWS -----------------------------------------------------------------
+
+# make synth checks the stack offline, without deploy settings: a stand-in
+# SES sender stands for the one a deploy must give (CDK_ARGS=-c sesSender=...).
+SYNTH_CONTEXT ?= {"sesSender":"no-reply@example.com"}
+
+synth: build
+	rm -rf $(CDK_OUT)
+	cd infra && CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='$(SYNTH_CONTEXT)' $(GO) run ./cdk
+
+bootstrap: deps
+	$(CDK) bootstrap $(CDK_ARGS)
+
+deploy: deps build
+	$(CDK) deploy $(CDK_ARGS)
+
+diff: deps build
+	$(CDK) diff $(CDK_ARGS)
+
+destroy: deps
+	$(CDK) destroy $(CDK_ARGS)
+
+# --- checks --------------------------------------------------------------
+
+vet:
+	$(GO) vet ./...
+
+cfn-lint: synth
+	$(CFN_LINT) template.yaml $(CDK_OUT)/*.template.json
+
+lint: vet cfn-lint
+
+# Integration tests start DynamoDB Local themselves (shared/ddbtest).
+test: deps
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory cfn-lint
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+run:
+	$(GO) run ./infra/local
+
+clean:
+	rm -rf build $(CDK_OUT)

@@ -1,0 +1,699 @@
+package stack_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orgplane/orgplane/infra/cdk/stack"
+	"github.com/orgplane/orgplane/infra/cfnlint"
+	"github.com/orgplane/orgplane/infra/deploy"
+	"github.com/orgplane/orgplane/shared/table"
+	"github.com/orgplane/orgplane/shared/triggers"
+)
+
+// Synthesizing runs aws-cdk-lib in node through jsii and takes seconds, so
+// the tests share two syntheses: the full one (every real route plus
+// sample stream consumers and a schedule, default prod stage) and a small
+// one with the other settings (dev stage, external issuer, rate override).
+
+// synthesized is one synthesized stack.
+type synthesized struct {
+	stack     awscdk.Stack
+	template  assertions.Template
+	resources map[string]resource // by logical id
+	outputs   map[string]any
+	fns       []deploy.Function
+	file      string // the template as JSON, for cfn-lint
+}
+
+type resource struct {
+	Type           string         `json:"Type"`
+	Properties     map[string]any `json:"Properties"`
+	DeletionPolicy string         `json:"DeletionPolicy"`
+}
+
+var fullContext = map[string]any{
+	stack.CtxSESSender:  "no-reply@orgplane.example",
+	stack.CtxAlarmEmail: "ops@orgplane.example",
+}
+
+var smallContext = map[string]any{
+	stack.CtxStage:          "dev",
+	stack.CtxOIDCIssuer:     "https://login.example.com/",
+	stack.CtxOIDCAudience:   "orgplane-web",
+	stack.CtxSESSender:      "example.com",
+	"idleCheckRate":         "7",
+	stack.CtxAppIdleTimeout: "90m",
+}
+
+// tempDirs are the syntheses' directories, removed when the tests end.
+var tempDirs []string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range tempDirs {
+		_ = os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
+
+var (
+	fullOnce, smallOnce sync.Once
+	full, small         *synthesized
+	fullErr, smallErr   error
+)
+
+func fullStack(t *testing.T) *synthesized {
+	t.Helper()
+	fullOnce.Do(func() { full, fullErr = synth(deploy.Current().WithSampleTriggers(), fullContext) })
+	if fullErr != nil {
+		t.Fatal(fullErr)
+	}
+	return full
+}
+
+func smallStack(t *testing.T) *synthesized {
+	t.Helper()
+	smallOnce.Do(func() {
+		l := deploy.Current().WithSampleTriggers()
+		l.Routes = l.Routes[:1]
+		small, smallErr = synth(l, smallContext)
+	})
+	if smallErr != nil {
+		t.Fatal(smallErr)
+	}
+	return small
+}
+
+// synth builds the stack as the app does, with a dummy bootstrap per
+// function standing in for make build's.
+func synth(lists deploy.Lists, ctx map[string]any) (*synthesized, error) {
+	fns, err := lists.All()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "orgplane-stack-test-")
+	if err != nil {
+		return nil, err
+	}
+	tempDirs = append(tempDirs, dir)
+	for _, f := range fns {
+		if err := os.MkdirAll(filepath.Join(dir, "code", f.Name), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "code", f.Name, "bootstrap"), []byte(f.Name), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
+	cfg, err := stack.ReadConfig(app.Node(), lists)
+	if err != nil {
+		return nil, err
+	}
+	st := stack.NewOrgplaneStack(app, cfg.StackName(), &stack.Props{Lists: lists, CodeDir: filepath.Join(dir, "code"), Config: cfg})
+	tmpl := assertions.Template_FromStack(st, nil)
+	raw, err := json.Marshal(tmpl.ToJSON())
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Resources map[string]resource `json:"Resources"`
+		Outputs   map[string]any      `json:"Outputs"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	file := filepath.Join(dir, "template.json")
+	if err := os.WriteFile(file, raw, 0o644); err != nil {
+		return nil, err
+	}
+	return &synthesized{stack: st, template: tmpl, resources: doc.Resources, outputs: doc.Outputs, fns: fns, file: file}, nil
+}
+
+// logicalID is the logical id of the CloudFormation resource of the
+// construct at path below the stack ("GetMe/Function").
+func (s *synthesized) logicalID(t *testing.T, path string) string {
+	t.Helper()
+	var c = s.stack.Node().TryFindChild(jsii.String(strings.Split(path, "/")[0]))
+	for _, part := range strings.Split(path, "/")[1:] {
+		if c == nil {
+			break
+		}
+		c = c.Node().TryFindChild(jsii.String(part))
+	}
+	if c == nil {
+		t.Fatalf("no construct %s", path)
+	}
+	return *s.stack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
+}
+
+func (s *synthesized) ofType(typ string) map[string]resource {
+	out := map[string]resource{}
+	for id, r := range s.resources {
+		if r.Type == typ {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+// refersTo reports whether a property value (Ref, Fn::GetAtt, Fn::Join…)
+// mentions the logical id.
+func refersTo(v any, logicalID string) bool {
+	b, _ := json.Marshal(v)
+	return strings.Contains(string(b), `"`+logicalID+`"`) || strings.Contains(string(b), `"`+logicalID+`.`)
+}
+
+func TestOneFunctionPerListEntry(t *testing.T) {
+	s := fullStack(t)
+	// Exactly the listed functions: the stack uses no CDK feature that adds
+	// helper functions (custom resources, log retention, bucket deployment).
+	s.template.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(len(s.fns)))
+	if got := len(s.ofType("AWS::Lambda::Function")); got != len(s.fns) {
+		t.Fatalf("%d functions, want %d", got, len(s.fns))
+	}
+	for _, f := range s.fns {
+		t.Run(f.Name, func(t *testing.T) {
+			r := s.resources[s.logicalID(t, f.ID()+"/Function")]
+			p := r.Properties
+			want := map[string]any{
+				"Runtime": "provided.al2023", "Handler": "bootstrap", "Architectures": []any{"arm64"},
+				"MemorySize": float64(f.MemoryMB), "Timeout": float64(f.TimeoutSeconds),
+			}
+			for k, v := range want {
+				if fmt.Sprint(p[k]) != fmt.Sprint(v) {
+					t.Errorf("%s = %v, want %v", k, p[k], v)
+				}
+			}
+			logs := s.logicalID(t, f.ID()+"/Logs")
+			if !refersTo(p["LoggingConfig"], logs) {
+				t.Errorf("LoggingConfig %v does not name the function's log group %s", p["LoggingConfig"], logs)
+			}
+			if lg := s.resources[logs].Properties["RetentionInDays"]; lg != float64(deploy.LogRetentionDays) {
+				t.Errorf("log retention %v days, want %d", lg, deploy.LogRetentionDays)
+			}
+			vars, _ := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+			for _, k := range deploy.CommonEnv {
+				if _, ok := vars[k]; !ok {
+					t.Errorf("environment lacks %s", k)
+				}
+			}
+			if _, ok := vars[deploy.EnvDynamoDBEndpoint]; ok {
+				t.Errorf("%s is for local endpoints only", deploy.EnvDynamoDBEndpoint)
+			}
+			if _, ok := vars[deploy.EnvMailFrom]; ok != f.SendsEmail {
+				t.Errorf("%s set = %v, want %v", deploy.EnvMailFrom, ok, f.SendsEmail)
+			}
+			// Secrets are deploy-time dynamic references, never values.
+			for _, k := range []string{deploy.EnvCursorSecret, deploy.EnvInviteTokenSecret} {
+				if b := mustJSON(vars[k]); !strings.Contains(b, "{{resolve:secretsmanager:") {
+					t.Errorf("%s = %s, want a secretsmanager dynamic reference", k, b)
+				}
+			}
+			if vars[deploy.EnvCursorSecret] != nil && mustJSON(vars[deploy.EnvCursorSecret]) == mustJSON(vars[deploy.EnvInviteTokenSecret]) {
+				t.Error("the cursor and invitation secrets are the same secret")
+			}
+		})
+	}
+}
+
+func TestOneRoutePerRoute(t *testing.T) {
+	s := fullStack(t)
+	routes := s.ofType("AWS::ApiGatewayV2::Route")
+	if len(routes) != len(deploy.Current().Routes) {
+		t.Errorf("%d API routes, want %d", len(routes), len(deploy.Current().Routes))
+	}
+	byKey := map[string]resource{}
+	for _, r := range routes {
+		key := r.Properties["RouteKey"].(string)
+		if _, dup := byKey[key]; dup {
+			t.Errorf("route key %s appears twice", key)
+		}
+		byKey[key] = r
+	}
+	for _, f := range s.fns {
+		if f.Kind != deploy.HTTP {
+			continue
+		}
+		r, ok := byKey[f.Route.RouteKey()]
+		if !ok {
+			t.Errorf("no API route %s for %s", f.Route.RouteKey(), f.Name)
+			continue
+		}
+		// The route's integration invokes this route's function.
+		integID := s.logicalID(t, f.ID()+"/Route/Integration")
+		if !refersTo(r.Properties["Target"], integID) {
+			t.Errorf("route %s targets %v, want %s", f.Route.RouteKey(), r.Properties["Target"], integID)
+		}
+		integ := s.resources[integID].Properties
+		if !refersTo(integ["IntegrationUri"], s.logicalID(t, f.ID()+"/Function")) {
+			t.Errorf("route %s integrates %v, not %s's function", f.Route.RouteKey(), integ["IntegrationUri"], f.Name)
+		}
+		if integ["PayloadFormatVersion"] != "2.0" {
+			t.Errorf("route %s: payload format %v, want 2.0", f.Route.RouteKey(), integ["PayloadFormatVersion"])
+		}
+	}
+
+	s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{
+		"ProtocolType": "HTTP",
+		"CorsConfiguration": map[string]any{
+			"AllowOrigins": []string{"*"},
+			"AllowHeaders": deploy.CORSAllowHeaders,
+		},
+	})
+	s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Stage"), map[string]any{
+		"StageName":  "$default",
+		"AutoDeploy": true,
+		"DefaultRouteSettings": map[string]any{
+			"ThrottlingRateLimit":  deploy.ThrottleRateLimit,
+			"ThrottlingBurstLimit": deploy.ThrottleBurstLimit,
+		},
+		"AccessLogSettings": map[string]any{"Format": deploy.AccessLogFormat},
+	})
+}
+
+func TestTable(t *testing.T) {
+	d := table.Definition
+	keys := func(pk, sk string) []map[string]any {
+		return []map[string]any{{"AttributeName": pk, "KeyType": "HASH"}, {"AttributeName": sk, "KeyType": "RANGE"}}
+	}
+	var attrs []map[string]any
+	for _, a := range d.AttributeNames() {
+		attrs = append(attrs, map[string]any{"AttributeName": a, "AttributeType": "S"})
+	}
+	var indexes []map[string]any
+	for _, ix := range d.Indexes {
+		indexes = append(indexes, map[string]any{"IndexName": ix.Name, "KeySchema": keys(ix.PartitionKey, ix.SortKey),
+			"Projection": map[string]any{"ProjectionType": "ALL"}})
+	}
+	want := map[string]any{
+		"KeySchema":                        keys(d.PartitionKey, d.SortKey),
+		"AttributeDefinitions":             assertions.Match_ArrayWith(&[]any{attrs[0], attrs[1], attrs[2], attrs[3], attrs[4], attrs[5]}),
+		"GlobalSecondaryIndexes":           indexes,
+		"BillingMode":                      "PAY_PER_REQUEST",
+		"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+		"StreamSpecification":              map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"},
+		"TimeToLiveSpecification":          map[string]any{"AttributeName": d.TTLAttribute, "Enabled": true},
+	}
+	if len(attrs) != 6 {
+		t.Fatalf("the test expects 6 key attributes, the definition has %d", len(attrs))
+	}
+
+	t.Run("Prod", func(t *testing.T) {
+		s := fullStack(t)
+		s.template.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1))
+		s.template.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), want)
+		s.template.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+			"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+			"Properties": map[string]any{"DeletionProtectionEnabled": true},
+		})
+		s.template.HasResource(jsii.String("AWS::Cognito::UserPool"), map[string]any{"DeletionPolicy": "Retain"})
+	})
+	t.Run("Dev", func(t *testing.T) {
+		s := smallStack(t)
+		s.template.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), want)
+		s.template.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{"DeletionPolicy": "Delete"})
+	})
+}
+
+func TestStreamConsumers(t *testing.T) {
+	s := fullStack(t)
+	mappings := s.ofType("AWS::Lambda::EventSourceMapping")
+	consumers := deploy.Current().WithSampleTriggers().StreamConsumers
+	if len(mappings) != len(consumers) {
+		t.Fatalf("%d event source mappings, want %d", len(mappings), len(consumers))
+	}
+	table := s.logicalID(t, "Table")
+	for _, f := range s.fns {
+		if f.Kind != deploy.Stream {
+			continue
+		}
+		t.Run(f.Name, func(t *testing.T) {
+			fn := s.logicalID(t, f.ID()+"/Function")
+			queue := s.logicalID(t, f.ID()+"/FailureQueue")
+			var m map[string]any
+			for _, r := range mappings {
+				if refersTo(r.Properties["FunctionName"], fn) {
+					m = r.Properties
+				}
+			}
+			if m == nil {
+				t.Fatal("no event source mapping")
+			}
+			c := f.Consumer
+			want := map[string]any{
+				"StartingPosition":           "TRIM_HORIZON",
+				"BatchSize":                  float64(c.Batch()),
+				"BisectBatchOnFunctionError": true,
+				"MaximumRetryAttempts":       float64(c.Retries()),
+				"MaximumRecordAgeInSeconds":  c.RecordAge().Seconds(),
+				"FunctionResponseTypes":      []any{"ReportBatchItemFailures"},
+				"FilterCriteria":             map[string]any{"Filters": []any{map[string]any{"Pattern": c.Filter.Pattern()}}},
+			}
+			for k, v := range want {
+				if a, b := mustJSON(m[k]), mustJSON(v); a != b {
+					t.Errorf("%s = %s, want %s", k, a, b)
+				}
+			}
+			if !refersTo(m["EventSourceArn"], table) || !strings.Contains(mustJSON(m["EventSourceArn"]), "StreamArn") {
+				t.Errorf("EventSourceArn %v is not the table's stream", m["EventSourceArn"])
+			}
+			if !refersTo(m["DestinationConfig"], queue) {
+				t.Errorf("on-failure destination %v is not the consumer's queue %s", m["DestinationConfig"], queue)
+			}
+			// The filter matches what it says: the image's type attribute.
+			var p map[string]any
+			if err := json.Unmarshal([]byte(c.Filter.Pattern()), &p); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestSchedules(t *testing.T) {
+	check := func(t *testing.T, s *synthesized, ctxRate string) {
+		t.Helper()
+		n := 0
+		for _, f := range s.fns {
+			if f.Kind != deploy.Schedule {
+				continue
+			}
+			n++
+			rate := f.Schedule.Expression()
+			if f.Schedule.RateContext == "idleCheckRate" && ctxRate != "" {
+				rate = ctxRate
+			}
+			rule := s.resources[s.logicalID(t, f.ID()+"/Schedule")].Properties
+			if rule["ScheduleExpression"] != rate {
+				t.Errorf("%s: ScheduleExpression %v, want %s", f.Name, rule["ScheduleExpression"], rate)
+			}
+			targets, _ := rule["Targets"].([]any)
+			if len(targets) != 1 {
+				t.Fatalf("%s: %d targets", f.Name, len(targets))
+			}
+			target := targets[0].(map[string]any)
+			if !refersTo(target["Arn"], s.logicalID(t, f.ID()+"/Function")) {
+				t.Errorf("%s: target %v is not its function", f.Name, target["Arn"])
+			}
+			wantRetry := map[string]any{"MaximumRetryAttempts": float64(deploy.ScheduleRetries),
+				"MaximumEventAgeInSeconds": deploy.ScheduleMaxEventAge.Seconds()}
+			if a, b := mustJSON(target["RetryPolicy"]), mustJSON(wantRetry); a != b {
+				t.Errorf("%s: RetryPolicy %s, want %s", f.Name, a, b)
+			}
+			if !refersTo(target["DeadLetterConfig"], s.logicalID(t, f.ID()+"/FailureQueue")) {
+				t.Errorf("%s: DeadLetterConfig %v is not its queue", f.Name, target["DeadLetterConfig"])
+			}
+		}
+		if got := len(s.ofType("AWS::Events::Rule")); got != n {
+			t.Errorf("%d rules for %d schedules", got, n)
+		}
+	}
+	t.Run("Default", func(t *testing.T) { check(t, fullStack(t), "") })
+	t.Run("FromContext", func(t *testing.T) { check(t, smallStack(t), "rate(7 minutes)") })
+}
+
+func TestAlarms(t *testing.T) {
+	s := fullStack(t)
+	alarms := s.ofType("AWS::CloudWatch::Alarm")
+	var queues, api int
+	for _, a := range alarms {
+		switch a.Properties["MetricName"] {
+		case "ApproximateNumberOfMessagesVisible":
+			queues++
+		case "5xx":
+			api++
+		}
+		if !refersTo(a.Properties["AlarmActions"], s.logicalID(t, "Alarms")) {
+			t.Errorf("alarm %v does not notify the alarm topic", a.Properties["AlarmDescription"])
+		}
+	}
+	nonHTTP := 0
+	for _, f := range s.fns {
+		if f.Kind != deploy.HTTP {
+			nonHTTP++
+		}
+	}
+	if queues != nonHTTP || api != 1 || len(alarms) != nonHTTP+1 {
+		t.Errorf("alarms: %d on failure queues (want %d), %d on API 5xx (want 1), %d in all", queues, nonHTTP, api, len(alarms))
+	}
+}
+
+func TestIdentity(t *testing.T) {
+	t.Run("Cognito", func(t *testing.T) {
+		s := fullStack(t)
+		s.template.ResourceCountIs(jsii.String("AWS::Cognito::UserPool"), jsii.Number(1))
+		s.template.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolClient"), map[string]any{
+			"GenerateSecret": false,
+		})
+		for _, o := range []string{"ApiUrl", "TableName", "UserPoolId", "UserPoolClientId", "OidcIssuer"} {
+			if _, ok := s.outputs[o]; !ok {
+				t.Errorf("no output %s", o)
+			}
+		}
+		vars := s.resources[s.logicalID(t, "GetMe/Function")].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if !refersTo(vars[deploy.EnvOIDCAudience], s.logicalID(t, "UserPool/AppClient")) {
+			t.Errorf("audience %v is not the app client id", vars[deploy.EnvOIDCAudience])
+		}
+		if iss := mustJSON(vars[deploy.EnvOIDCIssuer]); !strings.Contains(iss, "https://cognito-idp.") ||
+			!refersTo(vars[deploy.EnvOIDCIssuer], s.logicalID(t, "UserPool")) {
+			t.Errorf("issuer %s is not the user pool's", iss)
+		}
+	})
+	t.Run("ExternalIssuer", func(t *testing.T) {
+		s := smallStack(t)
+		s.template.ResourceCountIs(jsii.String("AWS::Cognito::UserPool"), jsii.Number(0))
+		s.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+				deploy.EnvOIDCIssuer:     "https://login.example.com",
+				deploy.EnvOIDCAudience:   "orgplane-web",
+				deploy.EnvOIDCJWKSURL:    "https://login.example.com/.well-known/jwks.json",
+				deploy.EnvAppIdleTimeout: "90m",
+			})},
+		})
+		if _, ok := s.outputs["UserPoolId"]; ok {
+			t.Error("UserPoolId output without a user pool")
+		}
+	})
+}
+
+// statement is one IAM policy statement, wherever it appears.
+type statement struct {
+	where     string // resource logical id
+	Effect    string `json:"Effect"`
+	Action    any    `json:"Action"`
+	Resource  any    `json:"Resource"`
+	Principal any    `json:"Principal"`
+}
+
+func strs(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			} else {
+				out = append(out, mustJSON(x))
+			}
+		}
+		return out
+	case nil:
+		return nil
+	}
+	return []string{mustJSON(v)}
+}
+
+// statements gathers every policy statement of the template: role inline
+// policies, AWS::IAM::Policy documents and resource policies.
+func (s *synthesized) statements(t *testing.T) []statement {
+	t.Helper()
+	var out []statement
+	add := func(where string, doc any) {
+		var d struct {
+			Statement []statement `json:"Statement"`
+		}
+		if err := json.Unmarshal([]byte(mustJSON(doc)), &d); err != nil {
+			t.Fatalf("%s: %v", where, err)
+		}
+		for _, st := range d.Statement {
+			st.where = where
+			out = append(out, st)
+		}
+	}
+	for id, r := range s.resources {
+		switch r.Type {
+		case "AWS::IAM::Role":
+			add(id, r.Properties["AssumeRolePolicyDocument"])
+			for _, p := range r.Properties["Policies"].([]any) {
+				add(id, p.(map[string]any)["PolicyDocument"])
+			}
+		case "AWS::IAM::Policy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy":
+			add(id, r.Properties["PolicyDocument"])
+		}
+	}
+	return out
+}
+
+func TestLeastPrivilege(t *testing.T) {
+	s := fullStack(t)
+	all := s.statements(t)
+	if len(all) == 0 {
+		t.Fatal("no policy statements found")
+	}
+	for _, st := range all {
+		if st.Effect != "Allow" {
+			continue // e.g. the queues' deny of plain-HTTP access
+		}
+		actions := strs(st.Action)
+		for _, a := range actions {
+			if a == "*" || strings.HasSuffix(a, ":*") {
+				t.Errorf("%s: allows wildcard action %s", st.where, a)
+			}
+		}
+		for _, r := range strs(st.Resource) {
+			// ListStreams has no resource-level permissions, so AWS
+			// requires "*" for it; nothing else may have it.
+			if r == "*" && (len(actions) != 1 || actions[0] != stack.ListStreamsAction) {
+				t.Errorf("%s: allows %v on resource *", st.where, actions)
+			}
+		}
+	}
+
+	for id, r := range s.ofType("AWS::IAM::Role") {
+		if arns := r.Properties["ManagedPolicyArns"]; arns != nil {
+			t.Errorf("role %s has managed policies %v", id, arns)
+		}
+	}
+	// Every function permission is in its role's inline policy, none in a
+	// separate (CDK default) policy that grants could grow unseen.
+	if n := len(s.ofType("AWS::IAM::Policy")); n != 0 {
+		t.Errorf("%d AWS::IAM::Policy resources, want none", n)
+	}
+
+	for _, f := range s.fns {
+		t.Run(f.Name, func(t *testing.T) {
+			role := s.logicalID(t, f.ID()+"/Role")
+			fn := s.resources[s.logicalID(t, f.ID()+"/Function")]
+			if !refersTo(fn.Properties["Role"], role) {
+				t.Fatalf("function role %v is not %s", fn.Properties["Role"], role)
+			}
+			var actions []string
+			for _, st := range all {
+				if st.where == role && st.Effect == "Allow" && st.Principal == nil {
+					actions = append(actions, strs(st.Action)...)
+				}
+			}
+			want := append([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, stack.ReadActions...)
+			want = append(want, stack.IndexActions...)
+			if f.Writes {
+				want = append(want, stack.WriteActions...)
+			}
+			if f.Kind == deploy.Stream {
+				want = append(want, stack.StreamActions...)
+				want = append(want, stack.ListStreamsAction)
+				want = append(want, stack.FailureQueueActions...)
+			}
+			if f.SendsEmail {
+				want = append(want, stack.SESActions...)
+			}
+			slices.Sort(want)
+			want = slices.Compact(want)
+			slices.Sort(actions)
+			actions = slices.Compact(actions)
+			if !slices.Equal(actions, want) {
+				t.Errorf("actions\n got %v\nwant %v", actions, want)
+			}
+		})
+	}
+}
+
+func TestSynthesizedTemplateLints(t *testing.T) {
+	cfnlint.Check(t, fullStack(t).file, smallStack(t).file)
+}
+
+// TestResourceBudget keeps the stack clear of CloudFormation's 500
+// resources per stack, and says what one more route costs.
+func TestResourceBudget(t *testing.T) {
+	s := fullStack(t)
+	perType := map[string]int{}
+	for _, r := range s.resources {
+		perType[r.Type]++
+	}
+	routes := len(deploy.Current().Routes)
+	perRoute := len(s.resources)
+	if routes > 0 {
+		prefix := s.logicalID(t, "GetMe/Function")[:len("GetMe")]
+		n := 0
+		for id := range s.resources {
+			if strings.HasPrefix(id, prefix) {
+				n++
+			}
+		}
+		perRoute = n
+	}
+	t.Logf("%d resources for %d functions (%d routes); a route adds %d: %v",
+		len(s.resources), len(s.fns), routes, perRoute, perType)
+	if len(s.resources) > 450 {
+		t.Errorf("%d resources: CloudFormation allows 500 per stack; split the stack (e.g. routes by area into nested stacks)",
+			len(s.resources))
+	}
+}
+
+func TestReadConfig(t *testing.T) {
+	mail := deploy.Lists{StreamConsumers: []triggers.StreamConsumer{{Name: "mailer", SendsEmail: true,
+		Filter: triggers.Filter{EventNames: []string{"INSERT"}, ItemTypes: []string{"invitation"}}}}}
+	sched := deploy.Lists{Schedules: []triggers.Schedule{{Name: "job", RateContext: "jobRate"}}}
+	for _, tc := range []struct {
+		name    string
+		lists   deploy.Lists
+		ctx     map[string]any
+		wantErr string
+	}{
+		{"OK", deploy.Lists{}, map[string]any{}, ""},
+		{"OKExternalIssuer", deploy.Lists{}, map[string]any{stack.CtxOIDCIssuer: "https://id.example.com", stack.CtxOIDCAudience: "x"}, ""},
+		{"ErrIssuerWithoutAudience", deploy.Lists{}, map[string]any{stack.CtxOIDCIssuer: "https://id.example.com"}, stack.CtxOIDCAudience},
+		{"ErrIssuerNotHTTPS", deploy.Lists{}, map[string]any{stack.CtxOIDCIssuer: "http://id.example.com", stack.CtxOIDCAudience: "x"}, "https"},
+		{"ErrAudienceWithoutIssuer", deploy.Lists{}, map[string]any{stack.CtxOIDCAudience: "x"}, stack.CtxOIDCIssuer},
+		{"ErrMailWithoutSender", mail, map[string]any{}, stack.CtxSESSender},
+		{"OKMail", mail, map[string]any{stack.CtxSESSender: "a@example.com"}, ""},
+		{"ErrRate", sched, map[string]any{"jobRate": "soon"}, "jobRate"},
+		{"ErrRateSeconds", sched, map[string]any{"jobRate": "90s"}, "whole minutes"},
+		{"OKRateMinutes", sched, map[string]any{"jobRate": "20"}, ""},
+		{"ErrRetention", deploy.Lists{}, map[string]any{stack.CtxLogRetentionDays: "10"}, stack.CtxLogRetentionDays},
+		{"ErrStage", deploy.Lists{}, map[string]any{stack.CtxStage: "Prod!"}, stack.CtxStage},
+		{"ErrIdleTimeout", deploy.Lists{}, map[string]any{stack.CtxAppIdleTimeout: "12"}, stack.CtxAppIdleTimeout},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := maps.Clone(tc.ctx)
+			app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+			_, err := stack.ReadConfig(app.Node(), tc.lists)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("err = %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("err = %v, want one naming %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

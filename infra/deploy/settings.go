@@ -1,0 +1,75 @@
+package deploy
+
+import "time"
+
+// Environment variables the functions read (see app.FromEnv).
+const (
+	EnvTableName         = "TABLE_NAME"
+	EnvOIDCIssuer        = "OIDC_ISSUER"
+	EnvOIDCJWKSURL       = "OIDC_JWKS_URL"
+	EnvOIDCAudience      = "OIDC_AUDIENCE"
+	EnvCursorSecret      = "CURSOR_SECRET"
+	EnvInviteTokenSecret = "INVITE_TOKEN_SECRET"
+	EnvAppURL            = "APP_URL"
+	// EnvAppIdleTimeout (a Go duration) overrides how long an app
+	// instance may go without access before the schedule stops it.
+	EnvAppIdleTimeout = "APP_IDLE_TIMEOUT"
+	// EnvDynamoDBEndpoint is set only locally (sam local against DynamoDB
+	// Local); in AWS the SDK's regional endpoint is used.
+	EnvDynamoDBEndpoint = "DYNAMODB_ENDPOINT"
+	// EnvMailFrom is the sender address of functions that send email; in
+	// AWS it is the SES identity they may send as.
+	EnvMailFrom = "MAIL_FROM"
+	// EnvSMTPAddr sends mail over SMTP instead of SES: MailDev locally.
+	EnvSMTPAddr = "SMTP_ADDR"
+)
+
+// CommonEnv is what every function is given, in AWS and in template.yaml
+// alike; a test checks it satisfies app.FromEnv.
+var CommonEnv = []string{EnvTableName, EnvOIDCIssuer, EnvOIDCJWKSURL, EnvOIDCAudience,
+	EnvCursorSecret, EnvInviteTokenSecret, EnvAppURL}
+
+// CORS of the HTTP API. Browsers call it with a bearer token (never
+// cookies), so credentials stay off and any origin may be allowed.
+var (
+	CORSAllowMethods  = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+	CORSAllowHeaders  = []string{"Authorization", "Content-Type", "If-Match", "Idempotency-Key"}
+	CORSExposeHeaders = []string{"ETag", "Location", "Retry-After",
+		"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
+	// CORSDefaultOrigins applies unless the stack's context names origins.
+	CORSDefaultOrigins = []string{"*"}
+)
+
+// CORSMaxAgeSeconds is how long browsers may cache a preflight answer.
+const CORSMaxAgeSeconds = 600
+
+// Default stage throttling of the HTTP API (per account and region, all
+// routes together); the CDK context may override both.
+const (
+	ThrottleRateLimit  = 50  // requests per second, steady
+	ThrottleBurstLimit = 100 // requests, burst
+)
+
+// LogRetentionDays is how long function and access logs are kept unless
+// the CDK context says otherwise. It must be a value CloudWatch Logs
+// accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
+const LogRetentionDays = 30
+
+// AccessLogFormat is the HTTP API access log line: JSON, one request each.
+const AccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
+	`"requestTime":"$context.requestTime","routeKey":"$context.routeKey","status":"$context.status",` +
+	`"protocol":"$context.protocol","responseLength":"$context.responseLength",` +
+	`"latency":"$context.responseLatency","integrationLatency":"$context.integrationLatency",` +
+	`"integrationError":"$context.integrationErrorMessage","userAgent":"$context.identity.userAgent"}`
+
+// Retry policy of a schedule's target: EventBridge retries a failed
+// invocation this often, for at most this long, then drops the event in
+// the schedule's dead-letter queue.
+const (
+	ScheduleRetries     = 2
+	ScheduleMaxEventAge = time.Hour
+)
+
+// FailureQueueRetention is how long the on-failure and dead-letter queues
+// keep what they receive (SQS's maximum), so nothing expires unseen.
+const FailureQueueRetention = 14 * 24 * time.Hour
