@@ -1,0 +1,13 @@
+//go:build !unix
+
+package main
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+// signalGroup kills the child (no process groups here).
+func signalGroup(cmd *exec.Cmd, _ bool) error { return cmd.Process.Kill() }

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// config is what the local stack reads from its flags and environment.
+type config struct {
+	Port             int           // PORT: the API and dev endpoints
+	DynamoDBPort     int           // DYNAMODB_PORT: where DynamoDB Local listens
+	DynamoDBEndpoint string        // DYNAMODB_ENDPOINT: use this DynamoDB instead of starting one
+	Persist          bool          // PERSIST or -persist: keep data under .local/
+	TableName        string        // TABLE_NAME
+	Audience         string        // OIDC_AUDIENCE
+	SMTPAddr         string        // SMTP_ADDR: send mail there instead of starting MailDev
+	MailDevSMTPPort  int           // MAILDEV_SMTP_PORT
+	MailDevWebPort   int           // MAILDEV_WEB_PORT
+	AppURL           string        // APP_URL: links in emails; default the API's URL
+	MailFrom         string        // MAIL_FROM
+	ScheduleEvery    time.Duration // SCHEDULE_EVERY: run every schedule this often
+	Verbose          bool          // -v: show DynamoDB Local's and MailDev's output
+
+	// Root is the repository root; state lives in Root/.local.
+	Root string
+}
+
+const host = "127.0.0.1"
+
+// baseURL is the local server's URL: the API, and the dev OIDC issuer.
+func (c config) baseURL() string { return "http://" + host + ":" + strconv.Itoa(c.Port) }
+
+// stateDir holds what the stack keeps on disk (ignored by git).
+func (c config) stateDir() string { return filepath.Join(c.Root, ".local") }
+
+const usage = `usage: go run ./infra/local [-persist] [-v]
+
+Runs Orgplane on this machine: DynamoDB Local, MailDev, the API with the
+dev OIDC issuer on one HTTP server, the stream consumers and the schedules.
+
+Environment (defaults in brackets):
+  PORT [3000]               API, /health and the dev endpoints on 127.0.0.1
+  DYNAMODB_PORT [8000]      DynamoDB Local's port
+  DYNAMODB_ENDPOINT         use this DynamoDB instead of starting DynamoDB Local
+  PERSIST [0]               1 keeps the database (and mail) under .local/ across restarts
+  TABLE_NAME [orgplane]     the table, created if missing
+  SMTP_ADDR                 send mail to this SMTP server instead of starting MailDev
+  MAILDEV_SMTP_PORT [1025]  MailDev's SMTP port
+  MAILDEV_WEB_PORT [1080]   MailDev's web UI and REST API
+  MAIL_FROM [Orgplane <no-reply@orgplane.local>]
+  APP_URL [the API's URL]   base of links in emails
+  OIDC_AUDIENCE [orgplane]  audience of dev tokens
+  CURSOR_SECRET, INVITE_TOKEN_SECRET
+                            keys for cursors and invitation tokens [random per run; kept in .local/ with PERSIST]
+  SCHEDULE_EVERY            run every schedule this often (e.g. 10s) instead of its own rate
+  APP_IDLE_TIMEOUT          passed to the app (idle apps are stopped after it)
+
+Flags:
+`
+
+// loadConfig reads the flags in args and the environment.
+func loadConfig(args []string, getenv func(string) string) (config, error) {
+	fs := flag.NewFlagSet("local", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	persist := fs.Bool("persist", false, "keep data under .local/ across restarts (as PERSIST=1)")
+	verbose := fs.Bool("v", false, "show DynamoDB Local's and MailDev's output")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments %q (see -h)", fs.Args())
+	}
+
+	c := config{
+		DynamoDBEndpoint: getenv("DYNAMODB_ENDPOINT"),
+		TableName:        or(getenv("TABLE_NAME"), "orgplane"),
+		Audience:         or(getenv("OIDC_AUDIENCE"), "orgplane"),
+		SMTPAddr:         getenv("SMTP_ADDR"),
+		MailFrom:         or(getenv("MAIL_FROM"), "Orgplane <no-reply@orgplane.local>"),
+		Verbose:          *verbose,
+	}
+	var errs []error
+	port := func(name string, def int) int {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 65535 {
+			errs = append(errs, fmt.Errorf("%s=%q is not a port number", name, v))
+		}
+		return n
+	}
+	c.Port = port("PORT", 3000)
+	c.DynamoDBPort = port("DYNAMODB_PORT", 8000)
+	c.MailDevSMTPPort = port("MAILDEV_SMTP_PORT", 1025)
+	c.MailDevWebPort = port("MAILDEV_WEB_PORT", 1080)
+	if c.MailDevSMTPPort == 0 || c.MailDevWebPort == 0 {
+		errs = append(errs, errors.New("MailDev ports cannot be 0"))
+	}
+
+	c.Persist = *persist
+	if v := getenv("PERSIST"); v != "" {
+		p, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PERSIST=%q: want 1 or 0", v))
+		}
+		c.Persist = c.Persist || p
+	}
+	if v := getenv("SCHEDULE_EVERY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("SCHEDULE_EVERY=%q: want a positive duration such as 30s", v))
+		}
+		c.ScheduleEvery = d
+	}
+	c.AppURL = getenv("APP_URL") // defaulted once the port is known
+	return c, errors.Join(errs...)
+}
+
+func or(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// appEnv is the environment shared/app reads, as the Lambda functions get
+// it from the stack: the local table, the dev issuer, local mail.
+// The secrets (secretEnvs) are added by newApp.
+func (c config) appEnv() map[string]string {
+	return map[string]string{
+		"TABLE_NAME":        c.TableName,
+		"DYNAMODB_ENDPOINT": c.DynamoDBEndpoint,
+		"OIDC_ISSUER":       c.baseURL(),
+		"OIDC_JWKS_URL":     c.baseURL() + jwksPath,
+		"OIDC_AUDIENCE":     c.Audience,
+		"APP_URL":           c.AppURL,
+		"SMTP_ADDR":         c.SMTPAddr,
+		"MAIL_FROM":         c.MailFrom,
+	}
+}
+
+// setenv applies env to the process, for app.FromEnv.
+func setenv(env map[string]string) error {
+	for k, v := range env {
+		if err := os.Setenv(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}

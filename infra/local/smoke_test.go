@@ -1,0 +1,184 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/orgplane/orgplane/shared/ddbtest"
+)
+
+// TestStackSmoke runs the whole stack as `make run` does (the test binary
+// re-run as main), against the test DynamoDB Local, with its own MailDev:
+// it serves /health and a token that works on /me, and SIGINT stops it
+// cleanly with its children.
+func TestStackSmoke(t *testing.T) {
+	ports := freePorts(t, 3)
+	tableName := ddbtest.TableName(t.Name())
+	t.Cleanup(func() {
+		_, _ = ddbtest.Client(t).DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(tableName)})
+	})
+
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), stackChildEnv+"=1",
+		"PORT="+ports[0], "MAILDEV_SMTP_PORT="+ports[1], "MAILDEV_WEB_PORT="+ports[2],
+		"DYNAMODB_ENDPOINT="+ddbtest.Endpoint(t), "TABLE_NAME="+tableName,
+		"PERSIST=0", "SMTP_ADDR=", "APP_URL=", "SCHEDULE_EVERY=", "CURSOR_SECRET=", "INVITE_TOKEN_SECRET=")
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var waitErr error
+	exited := make(chan struct{}) // closed once waitErr is set
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+
+	base := "http://" + host + ":" + ports[0]
+	waitHealthy(t, base, exited, &stderr)
+	waitFor(t, "the quick-start", exited, &stderr, func() bool { return strings.Contains(stdout.String(), "Ctrl-C stops everything") })
+	if out := stdout.String(); !strings.Contains(out, "Orgplane is running") || !strings.Contains(out, "http://127.0.0.1:"+ports[2]) {
+		t.Errorf("quick-start does not name the stack and MailDev:\n%s", out)
+	}
+	children := childPids(t, cmd.Process.Pid)
+
+	s := &devServer{URL: base}
+	var me struct{ Email string }
+	if status, _ := s.do(t, "GET", "/me", "", "", s.mustToken(t, "smoke@example.com"), &me); status != 200 || me.Email != "smoke@example.com" {
+		t.Fatalf("GET /me: %d %+v", status, me)
+	}
+
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+		if waitErr != nil {
+			t.Fatalf("the stack exited with %v after SIGINT:\n%s", waitErr, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the stack did not stop within 30s of SIGINT:\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "Stopped.") {
+		t.Errorf("no clean stop reported:\n%s", stderr.String())
+	}
+	for _, pid := range children {
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("child process %d still exists after the stack stopped (kill 0: %v)", pid, err)
+		}
+	}
+}
+
+// waitHealthy waits until /health answers 200.
+func waitHealthy(t *testing.T, base string, exited <-chan struct{}, stderr *syncBuffer) {
+	t.Helper()
+	waitFor(t, "/health", exited, stderr, func() bool {
+		resp, err := http.Get(base + healthPath)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// waitFor polls cond, failing if the stack exits first or a minute passes.
+func waitFor(t *testing.T, what string, exited <-chan struct{}, stderr *syncBuffer, cond func() bool) {
+	t.Helper()
+	deadline := time.After(time.Minute)
+	for !cond() {
+		select {
+		case <-exited:
+			t.Fatalf("the stack exited while waiting for %s:\n%s", what, stderr.String())
+		case <-deadline:
+			t.Fatalf("no %s after a minute:\n%s", what, stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// childPids lists the processes whose parent is pid (Linux; elsewhere
+// none, and the test checks less).
+func childPids(t *testing.T, pid int) []int {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []int
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
+		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			n, _ := strconv.Atoi(filepath.Base(filepath.Dir(f)))
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("the stack (pid %d) has no child processes; MailDev should be one", pid)
+	}
+	return out
+}
+
+func freePorts(t *testing.T, n int) []string {
+	t.Helper()
+	var ports []string
+	for range n {
+		ln, err := net.Listen("tcp", host+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		ports = append(ports, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
+	return ports
+}
+
+// syncBuffer is a goroutine-safe bytes.Buffer.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

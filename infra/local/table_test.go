@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgplane/orgplane/shared/ddbtest"
+	"github.com/orgplane/orgplane/shared/table"
+)
+
+func TestEnsureTable(t *testing.T) {
+	db := ddbtest.Client(t)
+	name := ddbtest.TableName(t.Name())
+	t.Cleanup(func() {
+		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+	})
+
+	got, err := ensureTable(t.Context(), db, name)
+	if err != nil || got.Existed {
+		t.Fatalf("first ensureTable: %+v, %v; want created", got, err)
+	}
+	ttl, err := db.DescribeTimeToLive(t.Context(), &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := ttl.TimeToLiveDescription; aws.ToString(d.AttributeName) != table.TTL || d.TimeToLiveStatus != types.TimeToLiveStatusEnabled {
+		t.Errorf("TTL %+v, want enabled on %q", d, table.TTL)
+	}
+	if got, err := ensureTable(t.Context(), db, name); err != nil || !got.Existed {
+		t.Fatalf("second ensureTable: %+v, %v; want existed", got, err)
+	}
+}
