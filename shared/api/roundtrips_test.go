@@ -53,6 +53,13 @@ func TestRoundTrips(t *testing.T) {
 		}
 		sort.Strings(names)
 		report = append(report, fmt.Sprintf("%-6s %-45s %d  %s", tc.method, path, got, strings.Join(names, " ")))
+		if tc.method == "GET" && !strings.HasPrefix(tc.path, "/me") {
+			for op := range ops {
+				if op != "GetItem" && op != "BatchGetItem" && op != "Query" {
+					t.Errorf("read-only %s %s called %s; its function may only read", tc.method, path, op)
+				}
+			}
+		}
 		if got > tc.max {
 			t.Errorf("%s %s made %d DynamoDB calls, want ≤ %d (%v)", tc.method, path, got, tc.max, ops)
 		}
