@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"regexp"
 	"sync"
 	"testing"
@@ -11,11 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/orgplane/orgplane/shared/api"
-	"github.com/orgplane/orgplane/shared/apispec"
-	"github.com/orgplane/orgplane/shared/auth"
-	"github.com/orgplane/orgplane/shared/cursor"
-	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/ddblocal"
 	"github.com/orgplane/orgplane/shared/ddbtest"
 	"github.com/orgplane/orgplane/shared/invitemail"
@@ -73,24 +67,9 @@ type flowEnv struct {
 func newFlowEnv(t *testing.T) *flowEnv {
 	t.Helper()
 	ctx := context.Background()
-	db, tableName := ddbtest.NewTable(t)
-	calls := &ddbtest.Counter{}
-	store := ddb.New(ddbtest.NewCountingClient(t, calls), tableName)
 	clk := &testClock{t: time.Now().UTC()}
-	store.Now = clk.Now
-	issuer, err := auth.NewDevIssuer(testIssuer, testAudience)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &api.Server{
-		Store:        store,
-		Auth:         &auth.Verifier{Issuer: testIssuer, Audience: testAudience, Keys: issuer},
-		Cursors:      cursor.Codec{Secret: []byte("test-secret-test-secret-test-secret")},
-		Now:          clk.Now,
-		InviteSecret: testInviteSecret,
-	}
-	e := &env{srv: httptest.NewServer(s.Mux()), issuer: issuer, spec: apispec.Load(t), calls: calls, store: store}
-	t.Cleanup(e.srv.Close)
+	e := newEnvAt(t, clk.Now)
+	store, db, tableName := e.store, e.db, e.store.Table
 	streams, err := ddblocal.NewStreamsClient(ctx, ddbtest.Endpoint(t))
 	if err != nil {
 		t.Fatal(err)

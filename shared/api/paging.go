@@ -36,4 +36,3 @@ func (s *Server) next(scope, list string, pos ddb.Position) string {
 func invalidCursor() error {
 	return problem.New(problem.InvalidCursor, "The cursor was not issued for this list.")
 }
-

@@ -92,7 +92,9 @@ type myOrgView struct {
 	Role string `json:"role"`
 }
 
-func viewMyOrg(o ddb.MyOrganization) myOrgView { return myOrgView{orgView: viewOrg(o.Organization), Role: o.Role} }
+func viewMyOrg(o ddb.MyOrganization) myOrgView {
+	return myOrgView{orgView: viewOrg(o.Organization), Role: o.Role}
+}
 
 type projectView struct {
 	ID             string `json:"id"`

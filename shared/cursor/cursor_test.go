@@ -34,3 +34,14 @@ func TestCodec(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkDecode(b *testing.B) {
+	c := Codec{Secret: []byte("0123456789abcdef0123456789abcdef")}
+	tok := c.Encode("org_a", "projects:name", map[string]string{"PK": "ORG#org_a", "SK": "PROJECT#prj_1", "GSI1PK": "x", "GSI1SK": "y"})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Decode(tok, "org_a", "projects:name"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
