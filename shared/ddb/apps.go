@@ -601,24 +601,9 @@ func (s *Store) stopIdleBatch(ctx context.Context, pending []IdleApp, actor apps
 // condition, no counter and no log: a bulk load for fixtures and benchmarks
 // (the idle job over 10,000 instances), never a path a request takes.
 func (s *Store) PutApps(ctx context.Context, instances []apps.Instance) error {
-	for chunk := range slices.Chunk(instances, 25) {
-		reqs := make([]types.WriteRequest, len(chunk))
-		for i, in := range chunk {
-			reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: marshal(newAppRecord(in))}}
-		}
-		for attempt := 0; len(reqs) > 0; attempt++ {
-			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{s.Table: reqs}})
-			if err != nil {
-				return err
-			}
-			reqs = out.UnprocessedItems[s.Table]
-			if len(reqs) > 0 {
-				if attempt > 8 {
-					return errors.New("ddb: BatchWriteItem left items unprocessed")
-				}
-				backoff(attempt)
-			}
-		}
+	reqs := make([]types.WriteRequest, len(instances))
+	for i, in := range instances {
+		reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: marshal(newAppRecord(in))}}
 	}
-	return nil
+	return s.batchWrite(ctx, reqs)
 }

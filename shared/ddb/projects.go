@@ -111,7 +111,6 @@ func (s *Store) DeleteProject(ctx context.Context, current orgs.Project) error {
 	return err
 }
 
-
 // Project list orders.
 const (
 	ByCreation  = ""            // id order: oldest first

@@ -113,28 +113,11 @@ func (s *Store) purge(ctx context.Context, pk, prefix string, see func(map[strin
 }
 
 func (s *Store) deleteKeys(ctx context.Context, keys []map[string]types.AttributeValue) error {
-	for len(keys) > 0 {
-		n := min(25, len(keys))
-		reqs := make([]types.WriteRequest, n)
-		for i, k := range keys[:n] {
-			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
-		}
-		keys = keys[n:]
-		for attempt := 0; len(reqs) > 0; attempt++ {
-			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{s.Table: reqs}})
-			if err != nil {
-				return err
-			}
-			reqs = out.UnprocessedItems[s.Table]
-			if len(reqs) > 0 {
-				if attempt > 8 {
-					return errors.New("ddb: BatchWriteItem left items unprocessed")
-				}
-				backoff(attempt)
-			}
-		}
+	reqs := make([]types.WriteRequest, len(keys))
+	for i, k := range keys {
+		reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
 	}
-	return nil
+	return s.batchWrite(ctx, reqs)
 }
 
 // MyOrganization is an org as one of its members sees it in their list.

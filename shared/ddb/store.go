@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,6 +117,28 @@ func (s *Store) getMany(ctx context.Context, keys []map[string]types.AttributeVa
 		}
 	}
 	return found, nil
+}
+
+// batchWrite sends puts and deletes 25 per BatchWriteItem, resending what
+// DynamoDB leaves unprocessed with backoff.
+func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
+	for chunk := range slices.Chunk(reqs, 25) {
+		pending := chunk
+		for attempt := 0; len(pending) > 0; attempt++ {
+			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{s.Table: pending}})
+			if err != nil {
+				return err
+			}
+			pending = out.UnprocessedItems[s.Table]
+			if len(pending) > 0 {
+				if attempt > 8 {
+					return errors.New("ddb: BatchWriteItem left items unprocessed")
+				}
+				backoff(attempt)
+			}
+		}
+	}
+	return nil
 }
 
 func itemKey(item map[string]types.AttributeValue) string {
