@@ -116,7 +116,8 @@ func (s *Scheduler) fire(ctx context.Context, j *job) (Run, error) {
 		log.Error("scheduled job failed", "err", err)
 		return run, err
 	}
-	log.Info("scheduled job ran")
+	// The job logs its own summary; a second line per tick is noise.
+	log.Debug("scheduled job ran")
 	return run, nil
 }
 
