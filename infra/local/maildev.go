@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,12 +13,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orgplane/orgplane/shared/childproc"
 )
 
 // mailDev is MailDev (npm maildev@2 under infra/node_modules), the SMTP
 // sink with a web UI and REST API (GET /email) that stands in for SES.
 type mailDev struct {
-	*child
+	*childproc.Child
 	SMTPAddr string // host:port
 	WebURL   string
 	dir      string // mail directory; removed on Stop unless persisted
@@ -25,6 +28,8 @@ type mailDev struct {
 }
 
 const mailDevStartTimeout = 30 * time.Second
+
+var errChildExited = errors.New("exited during start-up")
 
 // startMailDev starts MailDev on 127.0.0.1 and returns once both its SMTP
 // and web ports answer. Mail is kept in dir, or in a temporary directory
@@ -56,9 +61,10 @@ func startMailDev(ctx context.Context, root string, smtpPort, webPort int, dir s
 		"--smtp", strconv.Itoa(smtpPort), "--web", strconv.Itoa(webPort),
 		"--ip", host, "--mail-directory", m.dir)
 	cmd.Dir = root
-	if m.child, err = startChild("MailDev", cmd, out); err != nil {
+	cmd.Stdout, cmd.Stderr = out, out
+	if m.Child, err = childproc.Start("MailDev", cmd); err != nil {
 		m.removeDir()
-		return nil, err
+		return nil, fmt.Errorf("starting MailDev: %w", err)
 	}
 	if err := m.waitReady(ctx); err != nil {
 		_ = m.Stop()
@@ -80,15 +86,14 @@ func (m *mailDev) waitReady(ctx context.Context) error {
 		}
 		select {
 		case <-m.Exited():
-			out := m.out.String()
-			if strings.Contains(out, "EADDRINUSE") {
+			if strings.Contains(m.Output(), "EADDRINUSE") {
 				return fmt.Errorf("MailDev could not listen on %s or %s: a port is in use (another MailDev?); "+
 					"set MAILDEV_SMTP_PORT and MAILDEV_WEB_PORT, or SMTP_ADDR to use that SMTP server%s",
-					m.SMTPAddr, m.WebURL, m.out.suffix("MailDev"))
+					m.SMTPAddr, m.WebURL, m.Suffix())
 			}
-			return fmt.Errorf("MailDev %w: %v%s", errChildExited, m.waitErr, m.out.suffix("MailDev"))
+			return fmt.Errorf("MailDev %w: %v%s", errChildExited, m.WaitErr(), m.Suffix())
 		case <-ctx.Done():
-			return fmt.Errorf("MailDev not ready at %s and %s: %w%s", m.SMTPAddr, m.WebURL, ctx.Err(), m.out.suffix("MailDev"))
+			return fmt.Errorf("MailDev not ready at %s and %s: %w%s", m.SMTPAddr, m.WebURL, ctx.Err(), m.Suffix())
 		case <-tick.C:
 		}
 	}
@@ -114,7 +119,7 @@ func (m *mailDev) answers(ctx context.Context, client *http.Client) bool {
 
 // Stop stops MailDev and removes a temporary mail directory.
 func (m *mailDev) Stop() error {
-	err := m.child.Stop()
+	err := m.Child.Stop()
 	m.removeDir()
 	return err
 }

@@ -25,13 +25,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+
+	"github.com/orgplane/orgplane/shared/childproc"
 )
 
 // JarDirEnv names the environment variable that, when set, points at the
@@ -83,15 +84,9 @@ var FastStartJavaOptions = []string{"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC
 
 // Process is a running DynamoDB Local.
 type Process struct {
-	cmd      *exec.Cmd
+	java     *childproc.Child
 	port     int
 	endpoint string
-	out      *tailBuffer
-	exited   chan struct{} // closed when cmd.Wait returns
-	waitErr  error         // valid once exited is closed
-
-	stopOnce sync.Once
-	stopErr  error
 }
 
 // Endpoint is the base URL to give clients, e.g. "http://127.0.0.1:8000".
@@ -101,42 +96,24 @@ func (p *Process) Endpoint() string { return p.endpoint }
 func (p *Process) Port() int { return p.port }
 
 // Pid is the java process id (also its process group id on Unix).
-func (p *Process) Pid() int { return p.cmd.Process.Pid }
+func (p *Process) Pid() int { return p.java.Pid() }
 
 // Exited is closed when the java process has exited, for whatever reason.
-func (p *Process) Exited() <-chan struct{} { return p.exited }
+func (p *Process) Exited() <-chan struct{} { return p.java.Exited() }
 
 // Stop terminates the java process and its process group (SIGTERM, then
 // SIGKILL after 5s) and waits for it to exit. It is safe to call more than
 // once and from several goroutines. An exit caused by Stop is not an error;
 // an earlier unexpected exit is reported.
 func (p *Process) Stop() error {
-	p.stopOnce.Do(func() {
-		select {
-		case <-p.exited:
-			// Died on its own before Stop.
-			p.stopErr = p.exitError()
-			return
-		default:
-		}
-		_ = signalGroup(p.cmd, false)
-		select {
-		case <-p.exited:
-		case <-time.After(5 * time.Second):
-			_ = signalGroup(p.cmd, true)
-			<-p.exited
-		}
-		// Take down anything left in the group (java spawns nothing today).
-		_ = signalGroup(p.cmd, true)
-	})
-	return p.stopErr
-}
-
-func (p *Process) exitError() error {
-	if p.waitErr == nil {
-		return errors.New("ddblocal: DynamoDB Local exited unexpectedly (status 0)" + p.out.suffix())
+	if p.java.Stop() == nil {
+		return nil
 	}
-	return fmt.Errorf("ddblocal: DynamoDB Local exited unexpectedly: %v%s", p.waitErr, p.out.suffix())
+	// Died on its own before Stop: say so in ddblocal's words.
+	if err := p.java.WaitErr(); err != nil {
+		return fmt.Errorf("ddblocal: DynamoDB Local exited unexpectedly: %v%s", err, p.suffix())
+	}
+	return errors.New("ddblocal: DynamoDB Local exited unexpectedly (status 0)" + p.suffix())
 }
 
 // Start launches DynamoDB Local and returns once it answers ListTables.
@@ -206,30 +183,21 @@ func Args(dir string, port int, dataDir string, javaOpts ...string) []string {
 }
 
 func start(ctx context.Context, java, dir string, port int, opts Options) (*Process, error) {
-	out := &tailBuffer{max: 16 << 10}
 	cmd := exec.Command(java, Args(dir, port, opts.DataDir, opts.JavaOptions...)...)
 	cmd.Dir = dir
 	if opts.DataDir != "" {
 		cmd.Dir = opts.DataDir
 	}
-	cmd.Stdout = writers(out, opts.Stdout)
-	cmd.Stderr = writers(out, opts.Stderr)
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = opts.Stdout, opts.Stderr
+	child, err := childproc.Start("DynamoDB Local", cmd)
+	if err != nil {
 		return nil, fmt.Errorf("ddblocal: starting %s: %w (%s)", java, err, javaHint)
 	}
 	p := &Process{
-		cmd:      cmd,
+		java:     child,
 		port:     port,
 		endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
-		out:      out,
-		exited:   make(chan struct{}),
 	}
-	go func() {
-		p.waitErr = cmd.Wait()
-		close(p.exited)
-	}()
-
 	if err := p.waitReady(ctx); err != nil {
 		_ = p.Stop()
 		return nil, err
@@ -256,30 +224,44 @@ func (p *Process) waitReady(ctx context.Context) error {
 			return nil
 		}
 		lastErr = err
-		if bindFailed(p.out.String()) {
+		if bindFailed(p.java.Output()) {
 			// The JVM lingers for seconds after Jetty fails to bind; don't wait for it.
 			return p.startFailure()
 		}
 		select {
-		case <-p.exited:
+		case <-p.java.Exited():
 			return p.startFailure()
 		case <-ctx.Done():
 			return fmt.Errorf("ddblocal: DynamoDB Local at %s not ready: %w (last error: %v)%s",
-				p.endpoint, ctx.Err(), lastErr, p.out.suffix())
+				p.endpoint, ctx.Err(), lastErr, p.suffix())
 		case <-tick.C:
 		}
 	}
 }
 
 func (p *Process) startFailure() error {
-	text := p.out.String()
+	text := p.java.Output()
 	switch {
 	case strings.Contains(text, "UnsupportedClassVersionError"):
-		return fmt.Errorf("ddblocal: java is too old for DynamoDB Local; %s%s", javaHint, p.out.suffix())
+		return fmt.Errorf("ddblocal: java is too old for DynamoDB Local; %s%s", javaHint, p.suffix())
 	case bindFailed(text):
-		return fmt.Errorf("ddblocal: DynamoDB Local could not listen on port %d: %w%s", p.port, errPortInUse, p.out.suffix())
+		return fmt.Errorf("ddblocal: DynamoDB Local could not listen on port %d: %w%s", p.port, errPortInUse, p.suffix())
 	}
-	return fmt.Errorf("ddblocal: DynamoDB Local exited during start-up: %v%s", p.waitErr, p.out.suffix())
+	return fmt.Errorf("ddblocal: DynamoDB Local exited during start-up: %v%s", p.java.WaitErr(), p.suffix())
+}
+
+// suffix formats java's last output for the end of an error message,
+// without Java stack frames: the exception lines say enough.
+func (p *Process) suffix() string {
+	var keep []string
+	for _, line := range strings.Split(strings.TrimSpace(p.java.Output()), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "at ") || (strings.HasPrefix(trimmed, "... ") && strings.HasSuffix(trimmed, " more")) {
+			continue
+		}
+		keep = append(keep, line)
+	}
+	return childproc.FormatOutput("DynamoDB Local", strings.Join(keep, "\n"))
 }
 
 func bindFailed(output string) bool {
@@ -392,52 +374,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func writers(tail *tailBuffer, w io.Writer) io.Writer {
-	if w == nil {
-		return tail
-	}
-	return io.MultiWriter(tail, w)
-}
-
-// tailBuffer keeps the last max bytes written to it, for error messages.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tailBuffer) Write(b []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, b...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(b), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
-}
-
-// suffix formats the captured output for appending to an error.
-func (t *tailBuffer) suffix() string {
-	var keep []string
-	for _, line := range strings.Split(strings.TrimSpace(t.String()), "\n") {
-		trimmed := strings.TrimSpace(line)
-		// Drop Java stack frames; the exception lines say enough.
-		if strings.HasPrefix(trimmed, "at ") || (strings.HasPrefix(trimmed, "... ") && strings.HasSuffix(trimmed, " more")) {
-			continue
-		}
-		keep = append(keep, line)
-	}
-	s := strings.TrimSpace(strings.Join(keep, "\n"))
-	if s == "" {
-		return ""
-	}
-	return "\n--- DynamoDB Local output ---\n" + s
 }

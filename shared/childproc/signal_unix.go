@@ -1,13 +1,13 @@
 //go:build unix
 
-package ddblocal
+package childproc
 
 import (
 	"os/exec"
 	"syscall"
 )
 
-// signalGroup sends SIGTERM (or SIGKILL) to the process group led by cmd.
+// signalGroup sends SIGTERM (or SIGKILL) to the child's process group.
 func signalGroup(cmd *exec.Cmd, kill bool) error {
 	sig := syscall.SIGTERM
 	if kill {

@@ -1,10 +1,10 @@
 //go:build unix && !linux
 
-package ddblocal
+package childproc
 
 import "syscall"
 
-// sysProcAttr puts java in its own process group so Stop can kill the group.
+// sysProcAttr gives the child its own process group.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
