@@ -100,3 +100,42 @@ func TestActiveOrganizationAndProject(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptedDeleteResumes: an org left "deleting" by a purge cut short
+// answers 404 everywhere, yet its owner's DELETE finishes the job.
+func TestInterruptedDeleteResumes(t *testing.T) {
+	e := newEnv(t)
+	const owner = "owner@resume.test"
+	org, slug := e.newOrg(t, owner, "Resume")
+	e.addMember(t, org, "admin@resume.test", access.Admin)
+	e.must(t, 201, owner, "POST", "/organizations/"+org+"/projects", map[string]any{"name": "P"})
+	e.must(t, 201, owner, "POST", "/organizations/"+org+"/wallet", nil)
+	for i := range 30 {
+		e.must(t, 201, owner, "POST", "/organizations/"+org+"/wallet/top-ups", map[string]any{"amount": i + 1})
+	}
+	// The purge's first step, then the function dies.
+	_, err := e.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{TableName: &e.store.Table,
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "ORG#" + org}, "SK": &types.AttributeValueMemberS{Value: "ORG"}},
+		UpdateExpression:          aws.String("SET #st = :d"),
+		ExpressionAttributeNames:  map[string]string{"#st": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": &types.AttributeValueMemberS{Value: "deleting"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"", "/projects", "/members", "/wallet"} {
+		e.must(t, 404, owner, "GET", "/organizations/"+org+p, nil)
+		e.must(t, 404, "admin@resume.test", "GET", "/organizations/"+org+p, nil)
+	}
+	e.must(t, 404, owner, "POST", "/organizations/"+org+"/projects", map[string]any{"name": "late"})
+	e.must(t, 403, "admin@resume.test", "DELETE", "/organizations/"+org, map[string]any{"confirm_slug": slug})
+	e.must(t, 204, owner, "DELETE", "/organizations/"+org, map[string]any{"confirm_slug": slug})
+	for _, pk := range []string{"ORG#" + org, "ORG#" + org + "#LEDGER", "SLUG#" + slug} {
+		out, err := e.db.Query(context.Background(), &dynamodb.QueryInput{TableName: &e.store.Table,
+			KeyConditionExpression:    aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}}})
+		if err != nil || len(out.Items) != 0 {
+			t.Fatalf("%s still holds %d items (%v)", pk, len(out.Items), err)
+		}
+	}
+	e.must(t, 201, owner, "POST", "/organizations", map[string]any{"name": "Again", "slug": slug})
+}

@@ -138,8 +138,11 @@ func (s *Server) admit(c *call) error {
 	if !ids.Valid(ids.Organization, org) {
 		return problem.NotFoundf("Organization")
 	}
-	m, err := s.Store.GetMember(c.ctx(), org, p.UserID)
-	if errors.Is(err, ddb.ErrNotFound) || (err == nil && m.Status != orgs.StatusActive) {
+	m, status, err := s.Store.MemberAndOrg(c.ctx(), org, p.UserID)
+	// A deleting org answers only the route that finishes deleting it, so
+	// an owner can resume a purge that was cut short.
+	gone := status != orgs.OrgActive && !(status == orgs.OrgDeleting && c.route.Name == "delete-organization")
+	if errors.Is(err, ddb.ErrNotFound) || (err == nil && (m.Status != orgs.StatusActive || gone)) {
 		if c.route.Writes {
 			// A new user's first request still provisions them.
 			if _, _, err := s.Store.EnsureUser(c.ctx(), p); err != nil {

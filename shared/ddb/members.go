@@ -25,6 +25,29 @@ func (s *Store) GetMember(ctx context.Context, orgID, userID string) (orgs.Membe
 	return rec.member(), nil
 }
 
+// MemberAndOrg reads a membership and its org's status in one consistent
+// BatchGetItem: the admission check of every org-scoped request. The
+// status is "" when the org does not exist.
+func (s *Store) MemberAndOrg(ctx context.Context, orgID, userID string) (orgs.Member, string, error) {
+	found, err := s.getMany(ctx, []map[string]types.AttributeValue{key(orgPK(orgID), memberSK(userID)), key(orgPK(orgID), orgSK)}, true)
+	if err != nil {
+		return orgs.Member{}, "", err
+	}
+	status := ""
+	if item, ok := found[orgPK(orgID)+"|"+orgSK]; ok {
+		status = (&oldItem{item: item}).attr("status")
+	}
+	item, ok := found[orgPK(orgID)+"|"+memberSK(userID)]
+	if !ok {
+		return orgs.Member{}, status, ErrNotFound
+	}
+	var rec memberRecord
+	if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
+		return orgs.Member{}, status, err
+	}
+	return rec.member(), status, nil
+}
+
 // MemberFilter narrows a member list.
 type MemberFilter struct {
 	Query  string // name or email contains, case-insensitive

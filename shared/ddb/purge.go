@@ -3,7 +3,7 @@ package ddb
 import (
 	"context"
 	"errors"
-	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -23,12 +23,15 @@ const (
 )
 
 // DeleteOrganization removes every item of the org. It first marks the org
-// deleting (conditional on the confirmed slug), so no new request can use
-// it, then removes memberships (cutting access), everything else in the
-// org's partitions and the lookup items they name, and last the org item
-// and its slug guard — so the slug is free again. A retry after a crash
-// resumes: a deleting org can be deleted again with the same slug.
-func (s *Store) DeleteOrganization(ctx context.Context, orgID, confirmSlug string) error {
+// deleting (conditional on the confirmed slug): from then on every route
+// but this one answers 404 (see MemberAndOrg). Then it removes the org's
+// append-only partitions, everything in the org partition, the lookup
+// items those name and the other memberships, and last, in one
+// transaction, the org item, its slug guard (freeing the slug) and the
+// caller's own membership. Until that last step the caller can still
+// reach this route, so a purge cut short (a large ledger outlasting the
+// function's timeout, a crash) resumes when they send DELETE again.
+func (s *Store) DeleteOrganization(ctx context.Context, orgID, confirmSlug, callerID string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.Table, Key: key(orgPK(orgID), orgSK),
 		UpdateExpression:                    aws.String("SET #st = :deleting ADD version :one"),
@@ -47,37 +50,34 @@ func (s *Store) DeleteOrganization(ctx context.Context, orgID, confirmSlug strin
 	if err != nil {
 		return err
 	}
-	// Memberships first: once they are gone nobody can reach the org.
+	for _, pk := range []string{ledgerPK(orgID), activityPK(orgID), appLogPK(orgID)} {
+		if err := s.purge(ctx, pk, "", nil, nil); err != nil {
+			return err
+		}
+	}
+	member := func(sk string) bool { return strings.HasPrefix(sk, "MEMBER#") }
+	if err := s.purge(ctx, orgPK(orgID), "", nil, func(sk string) bool { return sk == orgSK || member(sk) }); err != nil {
+		return err
+	}
+	callerSK := memberSK(callerID)
 	if err := s.purge(ctx, orgPK(orgID), "MEMBER#", func(item map[string]types.AttributeValue) {
 		if u, ok := item["user_id"].(*types.AttributeValueMemberS); ok {
 			s.clearActiveOrg(ctx, u.Value, orgID)
 		}
-	}); err != nil {
-		return err
-	}
-	for _, pk := range []string{ledgerPK(orgID), activityPK(orgID), appLogPK(orgID)} {
-		if err := s.purge(ctx, pk, "", nil); err != nil {
-			return err
-		}
-	}
-	var slug string
-	if err := s.purge(ctx, orgPK(orgID), "", func(item map[string]types.AttributeValue) {
-		if v, ok := item["SK"].(*types.AttributeValueMemberS); ok && v.Value == orgSK {
-			slug = (&oldItem{item: item}).attr("slug")
-		}
-	}, orgSK); err != nil {
+	}, func(sk string) bool { return sk == callerSK }); err != nil {
 		return err
 	}
 	return s.transact(ctx, []types.TransactWriteItem{
 		s.del(key(orgPK(orgID), orgSK), "", nil, nil),
-		s.del(key(slugPK(slug), slugSK), "", nil, nil),
+		s.del(key(slugPK(confirmSlug), slugSK), "", nil, nil),
+		s.del(key(orgPK(orgID), callerSK), "", nil, nil),
 	})
 }
 
 // purge deletes every item of a partition (optionally only sort keys with
-// a prefix), and the lookup items they name, in batches of 25. Sort keys
-// in keep are left for the caller; see is called for each item deleted or kept.
-func (s *Store) purge(ctx context.Context, pk, prefix string, see func(map[string]types.AttributeValue), keep ...string) error {
+// a prefix), and the lookup items they name, in batches of 25. Items whose
+// sort key keep accepts are left; see is called for each item deleted.
+func (s *Store) purge(ctx context.Context, pk, prefix string, see func(map[string]types.AttributeValue), keep func(sk string) bool) error {
 	in := &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)}}
@@ -93,12 +93,12 @@ func (s *Store) purge(ctx context.Context, pk, prefix string, see func(map[strin
 		}
 		var keys []map[string]types.AttributeValue
 		for _, item := range out.Items {
+			sk := (&oldItem{item: item}).attr("SK")
+			if keep != nil && keep(sk) {
+				continue
+			}
 			if see != nil {
 				see(item)
-			}
-			sk := (&oldItem{item: item}).attr("SK")
-			if slices.Contains(keep, sk) {
-				continue
 			}
 			keys = append(keys, key(pk, sk))
 			if lpk, lsk := (&oldItem{item: item}).attr(lookupPKAttr), (&oldItem{item: item}).attr(lookupSKAttr); lpk != "" && lsk != "" {
