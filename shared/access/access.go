@@ -128,6 +128,23 @@ func BuiltIn(id string) (Role, bool) {
 // that owners may make more owners (an org may have several).
 func MayGrant(actor, target int) bool { return target < actor || actor == OwnerLevel }
 
+// Granters are the built-in roles whose holders may invite someone with
+// the role: they can invite, may grant its level, and — for any role but
+// member — may update members.
+func Granters(role string) []string {
+	target, ok := BuiltIn(role)
+	if !ok {
+		return nil
+	}
+	var ids []string
+	for _, r := range BuiltIns {
+		if r.Can(MembersInvite) && MayGrant(r.Level, target.Level) && (role == Member || r.Can(MembersUpdate)) {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
 // MayManage reports whether an actor at level actor may change or remove a
 // member whose role is at level target: only strictly below, except that
 // owners manage owners (ownership changes are guarded by the last-owner rule).

@@ -482,3 +482,37 @@ func TestDeleteOrgRemovesInvitations(t *testing.T) {
 		}
 	}
 }
+
+// TestInvitationsKeepTheirInvitersAuthority: an invitation is only as good
+// as its inviter's standing when it is accepted. Removing, deactivating or
+// demoting the inviter voids it; a resend by someone entitled revives it.
+func TestInvitationsKeepTheirInvitersAuthority(t *testing.T) {
+	f := newFlowEnv(t)
+	const o1 = "o1@auth.test"
+	org, _ := f.newOrg(t, o1, "Authority")
+	f.join(t, o1, org, "o2@auth.test", "owner")
+	f.join(t, o1, org, "adm@auth.test", "admin")
+
+	t.Run("ErrInviterRemoved", func(t *testing.T) {
+		_, token := f.invite(t, "o2@auth.test", org, "alt@auth.test", "owner")
+		f.must(t, 204, o1, "DELETE", "/organizations/"+org+"/members/"+userID("o2@auth.test"), nil)
+		if r := f.call(t, "alt@auth.test", "POST", "/invitations/"+token+"/accept", nil); r.Status != 410 {
+			t.Fatalf("accept after the inviter was removed: %d %s", r.Status, r.Raw)
+		}
+		if got := activeOwners(t, f.env, org, o1); got != 1 {
+			t.Fatalf("%d owners, want 1", got)
+		}
+	})
+	t.Run("ErrInviterDemoted", func(t *testing.T) {
+		_, token := f.invite(t, "adm@auth.test", org, "m1@auth.test", "member")
+		f.must(t, 200, o1, "PATCH", "/organizations/"+org+"/members/"+userID("adm@auth.test"), map[string]any{"role": "member"})
+		f.must(t, 410, "m1@auth.test", "POST", "/invitations/"+token+"/accept", nil)
+	})
+	t.Run("ResendRebindsTheInviter", func(t *testing.T) {
+		f.must(t, 200, o1, "PATCH", "/organizations/"+org+"/members/"+userID("adm@auth.test"), map[string]any{"role": "admin"})
+		id, _ := f.invite(t, "adm@auth.test", org, "m2@auth.test", "member")
+		f.must(t, 200, o1, "PATCH", "/organizations/"+org+"/members/"+userID("adm@auth.test"), map[string]any{"status": "inactive"})
+		f.must(t, 200, o1, "POST", "/organizations/"+org+"/invitations/"+id+"/resend", nil)
+		f.must(t, 200, "m2@auth.test", "POST", "/invitations/"+f.tokenFrom(t, "m2@auth.test")+"/accept", nil)
+	})
+}

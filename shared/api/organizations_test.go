@@ -115,7 +115,7 @@ func TestInterruptedDeleteResumes(t *testing.T) {
 	}
 	// The purge's first step, then the function dies.
 	_, err := e.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{TableName: &e.store.Table,
-		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "ORG#" + org}, "SK": &types.AttributeValueMemberS{Value: "ORG"}},
+		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "ORG#" + org}, "SK": &types.AttributeValueMemberS{Value: "ORG"}},
 		UpdateExpression:          aws.String("SET #st = :d"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":d": &types.AttributeValueMemberS{Value: "deleting"}}})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/orgplane/orgplane/shared/access"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -467,11 +469,14 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv invites.Invitation, to
 		s.update(key(orgPK(inv.OrganizationID), emailSK(inv.Email)), "SET #o = :user", "#o = :inv",
 			map[string]string{"#o": "owner"}, map[string]types.AttributeValue{":user": str(u.ID), ":inv": str(inv.ID)}),
 		counters,
+		s.inviterCheck(inv),
 	})
 	var f *txFailure
 	switch {
 	case errors.As(err, &f) && f.Index == 0:
 		return orgs.Member{}, s.unusable(f.Item, now)
+	case errors.As(err, &f) && f.Index == 4:
+		return orgs.Member{}, problem.New(problem.Gone, "Whoever sent this invitation can no longer grant it; ask for a new one.")
 	case errors.As(err, &f) && f.Index == 1:
 		return orgs.Member{}, problem.New(problem.AlreadyMember, "You are already a member of this organization.")
 	case errors.As(err, &f) && f.Index == 2:
@@ -482,6 +487,27 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv invites.Invitation, to
 		return orgs.Member{}, err
 	}
 	return m, nil
+}
+
+// inviterCheck holds an invitation to the authority it was sent with: its
+// inviter (the last to send it) must still be an active member whose role
+// may grant the invited role. Removing, deactivating or demoting someone
+// so voids the invitations they sent.
+func (s *Store) inviterCheck(inv invites.Invitation) types.TransactWriteItem {
+	names := map[string]string{"#st": "status", "#r": "role"}
+	values := map[string]types.AttributeValue{":active": str(orgs.StatusActive)}
+	var in []string
+	for i, r := range access.Granters(inv.Role) {
+		p := ":g" + strconv.Itoa(i)
+		values[p] = str(r)
+		in = append(in, p)
+	}
+	if len(in) == 0 { // a role nobody may grant: the check must fail
+		values[":none"] = str("")
+		in = append(in, ":none")
+	}
+	return s.check(key(orgPK(inv.OrganizationID), memberSK(inv.InviterID)),
+		"#st = :active AND #r IN ("+strings.Join(in, ", ")+")", names, values)
 }
 
 // unusable explains a token whose invitation failed its condition.
@@ -566,15 +592,18 @@ func (s *Store) ResendInvitation(ctx context.Context, actor orgs.Member, inv inv
 	oldLookup := rec.LookupPK
 	now := s.now()
 	next := inv
+	// The resender vouches for the invitation from now on (see inviterCheck).
+	next.InviterID, next.InviterName = actor.UserID, actor.Name
 	next.SendNonce, next.TokenHash, next.SendCount = nonce, tokenHash, inv.SendCount+1
 	next.ExpiresAt, next.UpdatedAt, next.Version = now.Add(invites.Lifetime), now, inv.Version+1
 	err := s.transact(ctx, []types.TransactWriteItem{
 		s.update(key(orgPK(inv.OrganizationID), invitationSK(inv.ID)),
-			"SET send_nonce = :nonce, lookup_pk = :lpk, expires_at = :exp, updated_at = :now ADD version :one, send_count :one",
+			"SET send_nonce = :nonce, lookup_pk = :lpk, expires_at = :exp, updated_at = :now, inviter_id = :inviter, inviter_name = :iname ADD version :one, send_count :one",
 			"#st = :pending AND version = :v AND lookup_pk = :oldLpk", map[string]string{"#st": "status"},
 			map[string]types.AttributeValue{":nonce": str(nonce), ":lpk": str(inviteTokenPK(tokenHash)),
 				":exp": str(sortableStamp(next.ExpiresAt)), ":now": str(stamp(now)), ":one": num(1),
-				":pending": str(invites.Pending), ":v": num(inv.Version), ":oldLpk": str(oldLookup)}),
+				":pending": str(invites.Pending), ":v": num(inv.Version), ":oldLpk": str(oldLookup),
+				":inviter": str(actor.UserID), ":iname": str(actor.Name)}),
 		s.del(key(oldLookup, inviteTokenSK), "", nil, nil),
 		s.put(s.tokenLookup(next, tokenHash), "attribute_not_exists(PK)", nil, nil),
 		s.put(s.emailRequest(next, now), "attribute_not_exists(PK)", nil, nil),

@@ -418,7 +418,7 @@ func TestNoLongerCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.DeleteOrganization(ctx, o.ID, o.Slug); err != nil {
+	if err := f.store.DeleteOrganization(ctx, o.ID, o.Slug, other.UserID); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(invites.Lifetime) // the third has expired by the time its record runs
