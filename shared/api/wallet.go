@@ -156,7 +156,7 @@ func (s *Server) post(c *call, p credits.Posting) error {
 	p.CreatedBy = c.principal.UserID
 	e, replayed, err := s.Store.Post(c.ctx(), c.orgID, p, idem)
 	if err != nil {
-		return err
+		return found(err, "Organization")
 	}
 	if replayed {
 		c.w.Header().Set("Idempotent-Replayed", "true")

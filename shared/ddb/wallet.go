@@ -218,10 +218,16 @@ func (s *Store) Post(ctx context.Context, orgID string, p credits.Posting, idem 
 		s.update(walletKey(orgID), "SET updated_at = :now ADD #bal :delta, version :one", cond,
 			map[string]string{"#bal": "balance"}, vals),
 		s.put(marshal(entry), "attribute_not_exists(PK)", nil, nil),
+		// A posting admitted just before the org began deleting must not
+		// leave a ledger entry behind the purge.
+		s.check(key(orgPK(orgID), orgSK), "#ost = :oactive", map[string]string{"#ost": "status"},
+			map[string]types.AttributeValue{":oactive": str(orgs.OrgActive)}),
 	)
 	err := s.transact(ctx, items)
 	var f *txFailure
 	switch {
+	case errors.As(err, &f) && f.Index == walletAt+2:
+		return credits.Entry{}, false, ErrNotFound
 	case errors.As(err, &f) && idem != nil && f.Index == 0:
 		var first idempotencyRecord
 		if err := attributevalue.UnmarshalMap(f.Item, &first); err != nil {
