@@ -242,6 +242,7 @@ func TestInstallAppBadInput(t *testing.T) {
 			{"PATCH", appPath(org, app), map[string]any{"env": map[string]any{"LLM_API_KEY": nil}}, 400},
 			{"PATCH", appPath(org, app), map[string]any{"env": map[string]any{"NOPE": "1"}}, 400},
 			{"PATCH", appPath(org, app), map[string]any{"last_active_at": "2020-01-01T00:00:00Z"}, 400},
+			{"PATCH", appPath(org, app), map[string]any{"access": map[string]any{"visibility": "private", "bogus": 1}}, 400},
 			{"PATCH", appPath(org, app), map[string]any{"name": "Z"}, 0}, // If-Match below
 		} {
 			var r resp
