@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -164,9 +165,23 @@ func accessLog(next http.Handler) http.Handler {
 		began := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		slog.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+		slog.Info("http", "method", r.Method, "path", redactToken(r.URL.Path), "status", sw.status,
 			"duration", time.Since(began).Round(time.Microsecond))
 	})
+}
+
+// redactToken hides the invitation token of /invitations/{token}[/…], as
+// API Gateway's log, which records the route key, never shows it.
+func redactToken(path string) string {
+	rest, ok := strings.CutPrefix(path, "/invitations/")
+	if !ok {
+		return path
+	}
+	_, tail, _ := strings.Cut(rest, "/")
+	if tail != "" {
+		tail = "/" + tail
+	}
+	return "/invitations/{token}" + tail
 }
 
 type statusWriter struct {

@@ -79,8 +79,10 @@ func (v *Verifier) Authenticate(ctx context.Context, bearer string) (Principal, 
 		}
 		return Principal{}, errInvalid
 	}
+	// The email must be verified: accepting an invitation is authorised by
+	// it. Cognito and mainstream OIDC issuers put email_verified in ID tokens.
 	if c.Subject == "" || c.Email == "" || (c.TokenUse != "" && c.TokenUse != "id") ||
-		(c.EmailVerified != nil && !*c.EmailVerified) {
+		c.EmailVerified == nil || !*c.EmailVerified {
 		return Principal{}, errInvalid
 	}
 	name := strings.TrimSpace(c.Name)

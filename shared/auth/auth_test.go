@@ -52,10 +52,14 @@ func TestVerifierThroughRemoteJWKS(t *testing.T) {
 	}
 
 	now := time.Now()
+	verified := true
 	base := func() claims {
 		return claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: "https://iss.test", Subject: "s",
 			Audience: jwt.ClaimStrings{"aud"}, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
-			Email: "s@x.test"}
+			Email: "s@x.test", EmailVerified: &verified}
+	}
+	if _, err := v.Authenticate(ctx, sign(t, dev.key, dev.kid, base())); err != nil {
+		t.Fatalf("control: a good hand-made token fails: %v", err)
 	}
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	bad := map[string]func() string{

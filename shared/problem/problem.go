@@ -137,7 +137,8 @@ type body struct {
 func Write(w http.ResponseWriter, r *http.Request, err error) {
 	pe, ok := As(err)
 	if !ok {
-		slog.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		// The route pattern, not the path: invitation tokens ride in paths.
+		slog.ErrorContext(r.Context(), "internal error", "route", r.Pattern, "err", err)
 		pe = &Error{Code: Internal, Detail: "internal error"}
 	}
 	status := pe.Status()
