@@ -211,16 +211,7 @@ func (s *Store) ListApps(ctx context.Context, orgID, status string, page Page) (
 		in.ExpressionAttributeNames = map[string]string{"#st": "status"}
 		in.ExpressionAttributeValues[":status"] = str(status)
 	}
-	var out []apps.Instance
-	next, err := s.queryPage(ctx, in, page, func(item map[string]types.AttributeValue) error {
-		var rec appRecord
-		if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
-			return err
-		}
-		out = append(out, rec.instance())
-		return nil
-	})
-	return out, next, err
+	return queryRecords(ctx, s, in, page, appRecord.instance)
 }
 
 // AppPatch changes an instance's settings. Changes names what changed
@@ -485,16 +476,7 @@ func (s *Store) ListAppEvents(ctx context.Context, orgID, appID string, page Pag
 	if len(page.After) > 0 && !strings.HasPrefix(page.After["SK"], appID+"#") {
 		return nil, nil, ErrBadPosition
 	}
-	var out []apps.Event
-	next, err := s.queryPage(ctx, in, page, func(item map[string]types.AttributeValue) error {
-		var rec appEventRecord
-		if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
-			return err
-		}
-		out = append(out, rec.event())
-		return nil
-	})
-	return out, next, err
+	return queryRecords(ctx, s, in, page, appEventRecord.event)
 }
 
 // IdleApp is a running instance that the idle index shows last active

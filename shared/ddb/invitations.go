@@ -376,16 +376,7 @@ func (s *Store) ListInvitations(ctx context.Context, orgID string, f InvitationF
 	if in.FilterExpression != nil {
 		in.ExpressionAttributeNames = map[string]string{"#st": "status"}
 	}
-	var out []invites.Invitation
-	next, err := s.queryPage(ctx, in, page, func(item map[string]types.AttributeValue) error {
-		var rec invitationRecord
-		if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
-			return err
-		}
-		out = append(out, rec.invitation())
-		return nil
-	})
-	return out, next, err
+	return queryRecords(ctx, s, in, page, invitationRecord.invitation)
 }
 
 // InvitationByToken finds the invitation a token's hash names, and its org.

@@ -83,15 +83,7 @@ func (s *Store) ListMembers(ctx context.Context, orgID string, f MemberFilter, p
 		in.FilterExpression = aws.String(strings.Join(conds, " AND "))
 		in.ExpressionAttributeNames = nonEmpty(names)
 	}
-	var members []orgs.Member
-	next, err := s.queryPage(ctx, in, page, func(item map[string]types.AttributeValue) error {
-		var rec memberRecord
-		if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
-			return err
-		}
-		members = append(members, rec.member())
-		return nil
-	})
+	members, next, err := queryRecords(ctx, s, in, page, memberRecord.member)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -79,4 +80,19 @@ func positionOf(item map[string]types.AttributeValue, attrs []string) Position {
 		}
 	}
 	return p
+}
+
+// queryRecords is queryPage for the common case: decode each item into its
+// record R and hand back the domain value to(R).
+func queryRecords[R, T any](ctx context.Context, s *Store, in *dynamodb.QueryInput, page Page, to func(R) T) ([]T, Position, error) {
+	var out []T
+	next, err := s.queryPage(ctx, in, page, func(item map[string]types.AttributeValue) error {
+		var rec R
+		if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
+			return err
+		}
+		out = append(out, to(rec))
+		return nil
+	})
+	return out, next, err
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -162,14 +161,5 @@ func (s *Store) ListProjects(ctx context.Context, orgID string, f ProjectFilter,
 	if len(conds) > 0 {
 		in.FilterExpression = aws.String(strings.Join(conds, " AND "))
 	}
-	var out []orgs.Project
-	next, err := s.queryPage(ctx, in, page, func(item map[string]types.AttributeValue) error {
-		var rec projectRecord
-		if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
-			return err
-		}
-		out = append(out, rec.project())
-		return nil
-	})
-	return out, next, err
+	return queryRecords(ctx, s, in, page, projectRecord.project)
 }

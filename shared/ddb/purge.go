@@ -134,15 +134,7 @@ func (s *Store) ListUserOrganizations(ctx context.Context, userID string, page P
 		FilterExpression:          aws.String("#st = :active"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(userPK(userID)), ":org": str("ORG#"), ":active": str(orgs.StatusActive)}}
-	var members []memberRecord
-	next, err := s.queryPage(ctx, in, page, func(item map[string]types.AttributeValue) error {
-		var rec memberRecord
-		if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
-			return err
-		}
-		members = append(members, rec)
-		return nil
-	})
+	members, next, err := queryRecords(ctx, s, in, page, func(r memberRecord) memberRecord { return r })
 	if err != nil || len(members) == 0 {
 		return nil, next, err
 	}

@@ -258,14 +258,5 @@ func (s *Store) ListEntries(ctx context.Context, orgID string, page Page) ([]cre
 		ScanIndexForward:          aws.Bool(false),
 		ConsistentRead:            aws.Bool(true),
 	}
-	var out []credits.Entry
-	next, err := s.queryPage(ctx, in, page, func(item map[string]types.AttributeValue) error {
-		var rec ledgerRecord
-		if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
-			return err
-		}
-		out = append(out, rec.entry())
-		return nil
-	})
-	return out, next, err
+	return queryRecords(ctx, s, in, page, ledgerRecord.entry)
 }
