@@ -2,11 +2,10 @@
 // with CDK_OUTDIR=cdk.out; `make deploy` runs it through the CDK CLI
 // (infra/cdk.json). Function code comes from build/<name>/bootstrap, which
 // `make build` writes. Context keys are listed in package stack (config.go)
-// and infra/DEPLOY.md.
+// and the README (Deploy).
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/orgplane/orgplane/infra/cdk/stack"
 	"github.com/orgplane/orgplane/infra/deploy"
+	"github.com/orgplane/orgplane/shared/repo"
 )
 
 func main() {
@@ -27,7 +27,7 @@ func main() {
 }
 
 func run() error {
-	root, err := moduleRoot()
+	root, err := repo.Root() // make synth runs from the root, the CDK CLI from infra/
 	if err != nil {
 		return err
 	}
@@ -70,24 +70,4 @@ func envOrNil(name string) *string {
 		return &v
 	}
 	return nil
-}
-
-// moduleRoot is the nearest directory at or above the working directory
-// holding go.mod: the app runs from the root (make synth) or from infra/
-// (the CDK CLI).
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod in the working directory or above")
-		}
-		dir = parent
-	}
 }

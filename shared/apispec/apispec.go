@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,6 +29,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/orgplane/orgplane/shared/repo"
 )
 
 // FileName is the spec's file name at the module root.
@@ -112,23 +113,13 @@ func LoadFile(path string) (*Spec, error) {
 	return &Spec{doc: doc, path: path, router: router}, nil
 }
 
-// specPath walks up from the working directory to the directory holding
-// go.mod and returns the openapi.yaml there.
+// specPath is the openapi.yaml beside go.mod.
 func specPath() (string, error) {
-	dir, err := os.Getwd()
+	root, err := repo.Root()
 	if err != nil {
 		return "", err
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, FileName), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod in the working directory or any parent")
-		}
-		dir = parent
-	}
+	return filepath.Join(root, FileName), nil
 }
 
 // Doc is the parsed document, for tests that inspect it directly. Do not

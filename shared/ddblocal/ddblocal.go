@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/orgplane/orgplane/shared/childproc"
+	"github.com/orgplane/orgplane/shared/repo"
 )
 
 // JarDirEnv names the environment variable that, when set, points at the
@@ -318,24 +319,8 @@ func isJarDir(dir string) bool {
 	return err1 == nil && err2 == nil && !jar.IsDir() && lib.IsDir()
 }
 
-// RepoRoot walks up from the working directory to the first directory that
-// holds a go.mod.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod in the working directory or above it")
-		}
-		dir = parent
-	}
-}
+// RepoRoot is the checkout's root (see package repo).
+func RepoRoot() (string, error) { return repo.Root() }
 
 // NewClient returns a DynamoDB client for a local endpoint: region
 // us-east-1, static dummy credentials, BaseEndpoint set. It reads no AWS

@@ -117,7 +117,7 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 // and returns a CloudFormation dynamic reference to it: CloudFormation
 // resolves it at deploy time into the functions' (KMS-encrypted)
 // configuration, so the value never appears in the template, cdk.out or
-// the repository. See infra/DEPLOY.md for the trade-off.
+// the repository. See the README (Deploy, Secrets) for the trade-off.
 func (s *orgplane) generatedSecret(id, description string) *string {
 	secret := awssecretsmanager.NewSecret(s.stack, jsii.String(id), &awssecretsmanager.SecretProps{
 		Description: jsii.String(description),
@@ -182,7 +182,7 @@ func (s *orgplane) identity() (issuer, audience, jwks *string) {
 	})
 	// A public client (no secret) for browsers and CLIs; the API accepts
 	// its ID tokens, whose aud is this client's id. USER_PASSWORD_AUTH
-	// (besides SRP) lets a CLI, or the aws CLI in infra/DEPLOY.md, sign in.
+	// (besides SRP) lets a CLI, or the aws CLI as the README shows, sign in.
 	client := pool.AddClient(jsii.String("AppClient"), &awscognito.UserPoolClientOptions{
 		AuthFlows:                  &awscognito.AuthFlow{UserSrp: jsii.Bool(true), UserPassword: jsii.Bool(true)},
 		GenerateSecret:             jsii.Bool(false),
