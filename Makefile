@@ -110,10 +110,10 @@ test: deps
 	$(GO) test -race -count=1 ./...
 	@$(MAKE) --no-print-directory cfn-lint
 
-bench:
+bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-run:
+run: deps
 	$(GO) run ./infra/local
 
 clean:
