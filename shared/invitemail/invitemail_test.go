@@ -147,22 +147,14 @@ func (f *fixture) invite(t *testing.T, inviter orgs.Member, email string) invite
 // selects, as the event source mapping would hand them over.
 func (f *fixture) batch(t *testing.T, n int) events.DynamoDBEvent {
 	t.Helper()
-	var ev events.DynamoDBEvent
-	for attempt := 0; len(ev.Records) < n && attempt < 50; attempt++ {
-		recs, err := f.reader.Read(context.Background(), 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range recs {
-			if f.filter.Match(r) {
-				ev.Records = append(ev.Records, r)
-			}
-		}
+	recs, err := f.reader.ReadMatching(context.Background(), f.filter.Match, n, 50)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(ev.Records) != n {
-		t.Fatalf("the filter selected %d records, want %d", len(ev.Records), n)
+	if len(recs) != n {
+		t.Fatalf("the filter selected %d records, want %d", len(recs), n)
 	}
-	return ev
+	return events.DynamoDBEvent{Records: recs}
 }
 
 var linkPattern = regexp.MustCompile(regexp.QuoteMeta(appURL) + `/invitations/([A-Za-z0-9_-]{43})`)

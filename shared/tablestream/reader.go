@@ -49,6 +49,25 @@ func NewReader(ctx context.Context, db *dynamodb.Client, streams *dynamodbstream
 // StreamARN is the stream's ARN, the records' EventSourceArn.
 func (r *Reader) StreamARN() string { return r.arn }
 
+// ReadMatching reads until it holds n records that match, or polls reads
+// came up short, and returns what matched: a batch as a filtered event
+// source mapping would hand it over.
+func (r *Reader) ReadMatching(ctx context.Context, match func(events.DynamoDBEventRecord) bool, n, polls int) ([]events.DynamoDBEventRecord, error) {
+	var out []events.DynamoDBEventRecord
+	for poll := 0; len(out) < n && poll < polls; poll++ {
+		recs, err := r.Read(ctx, 0)
+		if err != nil {
+			return out, err
+		}
+		for _, rec := range recs {
+			if match(rec) {
+				out = append(out, rec)
+			}
+		}
+	}
+	return out, nil
+}
+
 // Read returns the records written since the last Read (up to limit per
 // shard and call; 0 means 1000), oldest first within each shard.
 func (r *Reader) Read(ctx context.Context, limit int) ([]events.DynamoDBEventRecord, error) {
