@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/orgplane/orgplane/infra/local/runner"
+	"github.com/orgplane/orgplane/shared/api"
 	"github.com/orgplane/orgplane/shared/auth"
 	"github.com/orgplane/orgplane/shared/problem"
 )
@@ -60,7 +61,7 @@ func newDevAPI(issuer *auth.DevIssuer, db *dynamodb.Client, tableName string, sc
 }
 
 // handler serves the dev endpoints and hands every other request to api.
-func (d *devAPI) handler(api http.Handler) http.Handler {
+func (d *devAPI) handler(routes http.Handler) http.Handler {
 	m := http.NewServeMux()
 	m.HandleFunc("GET "+healthPath, d.health)
 	m.HandleFunc("POST "+tokenPath, d.token)
@@ -70,10 +71,10 @@ func (d *devAPI) handler(api http.Handler) http.Handler {
 	// As in the API: wrong methods get a problem, not ServeMux's text.
 	for _, p := range []string{healthPath, tokenPath, jwksPath, discoveryPath, runSchedulePath} {
 		m.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
-			problem.Write(w, r, problem.New(problem.MethodNotAllowed, "Method %s is not allowed here.", r.Method))
+			api.WriteProblem(w, r, problem.New(problem.MethodNotAllowed, "Method %s is not allowed here.", r.Method))
 		})
 	}
-	m.Handle("/", api)
+	m.Handle("/", routes)
 	return m
 }
 
@@ -98,16 +99,16 @@ type tokenRequest struct {
 func (d *devAPI) token(w http.ResponseWriter, r *http.Request) {
 	var in tokenRequest
 	if err := decodeStrict(w, r, &in); err != nil {
-		problem.Write(w, r, err)
+		api.WriteProblem(w, r, err)
 		return
 	}
 	if err := in.validate(); err != nil {
-		problem.Write(w, r, err)
+		api.WriteProblem(w, r, err)
 		return
 	}
 	tok, err := d.issuer.Token(in.Email, strings.TrimSpace(in.Name), devTokenTTL)
 	if err != nil {
-		problem.Write(w, r, fmt.Errorf("dev token: %w", err))
+		api.WriteProblem(w, r, fmt.Errorf("dev token: %w", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"token": tok})
@@ -151,9 +152,9 @@ func (d *devAPI) runSchedule(w http.ResponseWriter, r *http.Request) {
 	run, err := d.schedules.RunNow(r.Context(), name)
 	switch {
 	case errors.Is(err, runner.ErrUnknownSchedule):
-		problem.Write(w, r, problem.New(problem.NotFound, "No schedule is named %q.", name))
+		api.WriteProblem(w, r, problem.New(problem.NotFound, "No schedule is named %q.", name))
 	case err != nil:
-		problem.Write(w, r, fmt.Errorf("schedule %s: %w", name, err)) // a 500; the log holds the cause
+		api.WriteProblem(w, r, fmt.Errorf("schedule %s: %w", name, err)) // a 500; the log holds the cause
 	default:
 		writeJSON(w, http.StatusOK, run)
 	}

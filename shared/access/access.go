@@ -2,7 +2,10 @@
 // levels, and the rules for who may grant or change which role.
 package access
 
-import "slices"
+import (
+	"errors"
+	"slices"
+)
 
 // Permission is one named capability, "resource:action".
 type Permission string
@@ -95,8 +98,11 @@ type Role struct {
 	BuiltIn     bool         `json:"built_in"`
 }
 
-// Can reports whether the role grants p.
-func (r Role) Can(p Permission) bool { return slices.Contains(r.Permissions, p) }
+// Can reports whether the role grants p. Managing every project includes
+// managing one's own.
+func (r Role) Can(p Permission) bool {
+	return slices.Contains(r.Permissions, p) || (p == ProjectsManageOwn && slices.Contains(r.Permissions, ProjectsManage))
+}
 
 func without(ps []Permission, drop ...Permission) []Permission {
 	return slices.DeleteFunc(slices.Clone(ps), func(p Permission) bool { return slices.Contains(drop, p) })
@@ -128,9 +134,30 @@ func BuiltIn(id string) (Role, bool) {
 // that owners may make more owners (an org may have several).
 func MayGrant(actor, target int) bool { return target < actor || actor == OwnerLevel }
 
+// Why a role may not invite with another.
+var (
+	ErrCannotInvite   = errors.New("access: the role cannot invite")
+	ErrMemberRoleOnly = errors.New("access: without members:update only the member role may be given")
+	ErrLevelTooHigh   = errors.New("access: the role is not below the actor's own")
+)
+
+// MayInvite is the one rule for inviting: a holder of actor may invite
+// someone with target if actor can invite, may grant target's level, and
+// — for any role but member — may update members. nil when they may.
+func MayInvite(actor, target Role) error {
+	switch {
+	case !actor.Can(MembersInvite):
+		return ErrCannotInvite
+	case target.ID != Member && !actor.Can(MembersUpdate):
+		return ErrMemberRoleOnly
+	case !MayGrant(actor.Level, target.Level):
+		return ErrLevelTooHigh
+	}
+	return nil
+}
+
 // Granters are the built-in roles whose holders may invite someone with
-// the role: they can invite, may grant its level, and — for any role but
-// member — may update members.
+// the role (MayInvite).
 func Granters(role string) []string {
 	target, ok := BuiltIn(role)
 	if !ok {
@@ -138,7 +165,7 @@ func Granters(role string) []string {
 	}
 	var ids []string
 	for _, r := range BuiltIns {
-		if r.Can(MembersInvite) && MayGrant(r.Level, target.Level) && (role == Member || r.Can(MembersUpdate)) {
+		if MayInvite(r, target) == nil {
 			ids = append(ids, r.ID)
 		}
 	}

@@ -82,7 +82,7 @@ func (s *Server) listApps(c *call) error {
 	}
 	instances, next, err := s.Store.ListApps(c.ctx(), c.orgID, status, pg)
 	if err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	views := make([]appView, len(instances))
 	for i, in := range instances {
@@ -147,7 +147,7 @@ func (s *Server) installApp(c *call) error {
 	i, err := s.Store.InstallApp(c.ctx(), ddb.NewApp{OrganizationID: c.orgID, TemplateID: t.ID, Name: name,
 		Env: env, Visibility: visibility, TrialDays: t.TrialDays, Actor: apps.ActorOf(c.principal.UserID)})
 	if err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	c.w.Header().Set("Location", "/organizations/"+c.orgID+"/apps/"+i.ID)
 	return c.replyVersioned(http.StatusCreated, i.Version, viewApp(i))
@@ -169,7 +169,7 @@ func (s *Server) app(c *call) (apps.Instance, error) {
 		return apps.Instance{}, err
 	}
 	i, err := s.Store.GetApp(c.ctx(), c.orgID, id)
-	return i, found(err, "App")
+	return i, storeError(err, "App")
 }
 
 func (s *Server) getApp(c *call) error {
@@ -244,7 +244,7 @@ func (s *Server) updateApp(c *call) error {
 	}
 	i, err := s.Store.UpdateApp(c.ctx(), cur, p, version, apps.ActorOf(c.principal.UserID))
 	if err != nil {
-		return found(err, "App")
+		return storeError(err, "App")
 	}
 	return c.replyVersioned(http.StatusOK, i.Version, viewApp(i))
 }
@@ -255,7 +255,7 @@ func (s *Server) uninstallApp(c *call) error {
 		return err
 	}
 	if err := s.Store.UninstallApp(c.ctx(), i); err != nil {
-		return found(err, "App")
+		return storeError(err, "App")
 	}
 	return c.noContent()
 }
@@ -287,7 +287,7 @@ func (s *Server) lifecycle(c *call, change func(ctx context.Context, org, app st
 	}
 	i, err := change(c.ctx(), c.orgID, id, apps.ActorOf(c.principal.UserID))
 	if err != nil {
-		return found(err, "App")
+		return storeError(err, "App")
 	}
 	return c.replyVersioned(http.StatusOK, i.Version, viewApp(i))
 }
@@ -308,7 +308,7 @@ func (s *Server) listAppLogs(c *call) error {
 	}
 	events, next, err := s.Store.ListAppEvents(c.ctx(), c.orgID, i.ID, pg)
 	if err != nil {
-		return found(err, "App")
+		return storeError(err, "App")
 	}
 	views := make([]appLogView, len(events))
 	for k, e := range events {

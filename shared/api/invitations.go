@@ -50,17 +50,18 @@ func viewInvitation(i invites.Invitation, now time.Time) invitationView {
 		CreatedAt: ts(i.CreatedAt), UpdatedAt: ts(i.UpdatedAt), Version: i.Version}
 }
 
-// mayInviteAs applies the role rules to an invitation's role: without
-// members:update only the default member role, and never a role the
-// caller may not grant.
+// mayInviteAs applies access.MayInvite to an invitation's role.
 func mayInviteAs(c *call, role string) error {
-	if role != access.Member && !c.can(access.MembersUpdate) {
+	target, _ := access.BuiltIn(role)
+	switch access.MayInvite(c.role, target) {
+	case nil:
+		return nil
+	case access.ErrMemberRoleOnly:
 		return problem.New(problem.Forbidden, "Without %q you may invite only with the member role.", access.MembersUpdate)
-	}
-	if !access.MayGrant(c.role.Level, levelOf(role)) {
+	case access.ErrLevelTooHigh:
 		return problem.New(problem.Forbidden, "You may invite only with roles below your own.")
 	}
-	return nil
+	return problem.New(problem.Forbidden, "Your role %q lacks the permission %q.", c.role.ID, access.MembersInvite)
 }
 
 func (s *Server) createInvitation(c *call) error {
@@ -101,8 +102,13 @@ func (s *Server) createInvitation(c *call) error {
 	}
 	inv, err := s.Store.CreateInvitation(c.ctx(), ddb.NewInvitation{ID: id, Inviter: c.member, Email: *in.Email,
 		Name: deref(in.Name), Role: role, Nonce: nonce, TokenHash: invites.Hash(token)})
-	if err != nil {
-		return found(err, "Organization")
+	switch {
+	case errors.Is(err, ddb.ErrAlreadyMember):
+		return problem.New(problem.AlreadyMember, "%s is already a member.", *in.Email)
+	case errors.Is(err, ddb.ErrEmailInvited):
+		return problem.New(problem.Conflict, "An invitation to %s is pending; resend it instead.", *in.Email)
+	case err != nil:
+		return storeError(err, "Organization")
 	}
 	c.w.Header().Set("Location", "/organizations/"+c.orgID+"/invitations/"+inv.ID)
 	return c.replyVersioned(http.StatusCreated, inv.Version, viewInvitation(inv, s.clock()))
@@ -124,7 +130,7 @@ func (s *Server) listInvitations(c *call) error {
 	}
 	invs, next, err := s.Store.ListInvitations(c.ctx(), c.orgID, f, pg)
 	if err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	now := s.clock()
 	views := make([]invitationView, len(invs))
@@ -141,7 +147,7 @@ func (s *Server) invitation(c *call) (invites.Invitation, error) {
 		return invites.Invitation{}, problem.NotFoundf("Invitation")
 	}
 	inv, err := s.Store.GetInvitation(c.ctx(), c.orgID, id)
-	return inv, found(err, "Invitation")
+	return inv, storeError(err, "Invitation")
 }
 
 func (s *Server) getInvitation(c *call) error {
@@ -163,8 +169,11 @@ func (s *Server) revokeInvitation(c *call) error {
 	if !access.MayGrant(c.role.Level, levelOf(inv.Role)) {
 		return problem.New(problem.Forbidden, "You may revoke only invitations to roles below your own.")
 	}
-	if err := s.Store.RevokeInvitation(c.ctx(), c.member, inv); err != nil {
-		return found(err, "Invitation")
+	var closed ddb.InvitationStatusError
+	if err := s.Store.RevokeInvitation(c.ctx(), c.member, inv); errors.As(err, &closed) {
+		return problem.New(problem.Conflict, "The invitation is %s; only an open invitation can be revoked.", closed.Status)
+	} else if err != nil {
+		return storeError(err, "Invitation")
 	}
 	return c.noContent()
 }
@@ -183,8 +192,14 @@ func (s *Server) resendInvitation(c *call) error {
 		return err
 	}
 	inv, err = s.Store.ResendInvitation(c.ctx(), c.member, inv, nonce, invites.Hash(token))
-	if err != nil {
-		return found(err, "Invitation")
+	var closed ddb.InvitationStatusError
+	switch {
+	case errors.As(err, &closed):
+		return problem.New(problem.Conflict, "The invitation is %s; only an open invitation can be resent.", closed.Status)
+	case errors.Is(err, ddb.ErrVersionConflict):
+		return problem.New(problem.Conflict, "The invitation changed while it was resent; read it again.")
+	case err != nil:
+		return storeError(err, "Invitation")
 	}
 	return c.replyVersioned(http.StatusOK, inv.Version, viewInvitation(inv, s.clock()))
 }
@@ -198,7 +213,7 @@ func (s *Server) byToken(c *call) (invites.Invitation, orgs.Organization, string
 	}
 	hash := invites.Hash(token)
 	inv, org, err := s.Store.InvitationByToken(c.ctx(), hash)
-	return inv, org, hash, found(err, "Invitation")
+	return inv, org, hash, storeError(err, "Invitation")
 }
 
 // forInvitee admits only the signed-in user the invitation was sent to,
@@ -247,11 +262,11 @@ func (s *Server) acceptInvitation(c *call) error {
 		return err
 	}
 	m, err := s.Store.AcceptInvitation(c.ctx(), inv, hash, u)
-	if errors.Is(err, ddb.ErrNotFound) {
-		return problem.NotFoundf("Invitation")
+	if errors.Is(err, ddb.ErrAlreadyMember) {
+		return problem.New(problem.AlreadyMember, "You are already a member of this organization.")
 	}
 	if err != nil {
-		return err
+		return storeError(err, "Invitation")
 	}
 	m.LastLoginAt = u.LastLoginAt
 	return c.reply(http.StatusOK, struct {
@@ -270,7 +285,7 @@ func (s *Server) declineInvitation(c *call) error {
 		return err
 	}
 	if err := s.Store.DeclineInvitation(c.ctx(), inv, hash); err != nil {
-		return found(err, "Invitation")
+		return storeError(err, "Invitation")
 	}
 	return c.noContent()
 }

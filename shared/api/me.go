@@ -60,7 +60,7 @@ func (s *Server) setActiveOrganization(c *call) error {
 	}
 	u, err := s.Store.SetActiveOrganization(c.ctx(), c.principal.UserID, *in.OrganizationID)
 	if err != nil {
-		return err
+		return storeError(err, "Organization")
 	}
 	return c.reply(http.StatusOK, viewUser(u))
 }
@@ -87,7 +87,7 @@ func (s *Server) setActiveProject(c *call) error {
 	}
 	u, err = s.Store.SetActiveProject(c.ctx(), u.ID, u.ActiveOrganizationID, *in.ProjectID)
 	if err != nil {
-		return err
+		return storeError(err, "Project")
 	}
 	return c.reply(http.StatusOK, viewUser(u))
 }

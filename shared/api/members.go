@@ -33,7 +33,7 @@ func (s *Server) listMembers(c *call) error {
 	}
 	members, next, err := s.Store.ListMembers(c.ctx(), c.orgID, f, pg)
 	if err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	views := make([]memberView, len(members))
 	for i, m := range members {
@@ -49,7 +49,7 @@ func (s *Server) target(c *call) (orgs.Member, error) {
 		return orgs.Member{}, problem.NotFoundf("Member")
 	}
 	m, err := s.Store.GetMemberWithLogin(c.ctx(), c.orgID, id)
-	return m, found(err, "Member")
+	return m, storeError(err, "Member")
 }
 
 func levelOf(roleID string) int {
@@ -172,7 +172,7 @@ func (s *Server) transferOwnership(c *call) error {
 	}
 	t, err := s.Store.GetMember(c.ctx(), c.orgID, *in.UserID)
 	if err != nil {
-		return found(err, "Member")
+		return storeError(err, "Member")
 	}
 	switch {
 	case t.Status != orgs.StatusActive:
@@ -202,7 +202,7 @@ func (s *Server) listRoles(c *call) error {
 	}
 	o, err := s.Store.GetOrganization(c.ctx(), c.orgID)
 	if err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	views := make([]roleView, len(access.BuiltIns))
 	for i, r := range access.BuiltIns {

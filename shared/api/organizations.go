@@ -10,17 +10,6 @@ import (
 	"github.com/orgplane/orgplane/shared/problem"
 )
 
-// found turns the store's not-found into the API's 404 for what.
-func found(err error, what string) error {
-	switch {
-	case errors.Is(err, ddb.ErrNotFound):
-		return problem.NotFoundf(what)
-	case errors.Is(err, ddb.ErrBadPosition):
-		return invalidCursor()
-	}
-	return err
-}
-
 func (s *Server) createOrganization(c *call) error {
 	var in struct {
 		Name        *string `json:"name"`
@@ -50,8 +39,11 @@ func (s *Server) createOrganization(c *call) error {
 		return err
 	}
 	o, err := s.Store.CreateOrganization(c.ctx(), u, ddb.NewOrganization{Name: *in.Name, Slug: deref(in.Slug), Description: deref(in.Description)})
+	if errors.Is(err, ddb.ErrSlugTaken) {
+		return problem.New(problem.SlugTaken, "The slug %q is taken.", *in.Slug)
+	}
 	if err != nil {
-		return err
+		return storeError(err, "Organization")
 	}
 	c.w.Header().Set("Location", "/organizations/"+o.ID)
 	return c.replyVersioned(http.StatusCreated, o.Version, viewOrg(o))
@@ -70,7 +62,7 @@ func (s *Server) getOrganization(c *call) error {
 	}
 	o, err := s.Store.GetOrganization(c.ctx(), c.orgID)
 	if err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	return c.replyVersioned(http.StatusOK, o.Version, viewOrg(o))
 }
@@ -151,7 +143,7 @@ func (s *Server) updateOrganization(c *call) error {
 	}
 	o, err := s.Store.UpdateOrganization(c.ctx(), c.orgID, p, version)
 	if err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	return c.replyVersioned(http.StatusOK, o.Version, viewOrg(o))
 }
@@ -167,7 +159,7 @@ func (s *Server) deleteOrganization(c *call) error {
 		return problem.Field("confirm_slug", "is required: the organization's slug")
 	}
 	if err := s.Store.DeleteOrganization(c.ctx(), c.orgID, *in.ConfirmSlug, c.member.UserID); err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	return c.noContent()
 }

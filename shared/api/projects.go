@@ -41,7 +41,7 @@ func (s *Server) listProjects(c *call) error {
 	}
 	projects, next, err := s.Store.ListProjects(c.ctx(), c.orgID, f, pg)
 	if err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	views := make([]projectView, len(projects))
 	for i, p := range projects {
@@ -72,7 +72,7 @@ func (s *Server) createProject(c *call) error {
 	}
 	p, err := s.Store.CreateProject(c.ctx(), c.orgID, *in.Name, deref(in.Description), c.principal.UserID)
 	if err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	c.w.Header().Set("Location", "/organizations/"+c.orgID+"/projects/"+p.ID)
 	return c.replyVersioned(http.StatusCreated, p.Version, viewProject(p))
@@ -85,7 +85,7 @@ func (s *Server) project(c *call) (orgs.Project, error) {
 		return orgs.Project{}, problem.NotFoundf("Project")
 	}
 	p, err := s.Store.GetProject(c.ctx(), c.orgID, id)
-	return p, found(err, "Project")
+	return p, storeError(err, "Project")
 }
 
 // mayManage: projects:manage covers every project; projects:manage_own only

@@ -47,6 +47,27 @@ func (r Route) RouteKey() string { return r.Pattern() }
 // OrgScoped reports whether the route acts inside one org.
 func (r Route) OrgScoped() bool { return strings.HasPrefix(r.Path, "/organizations/{org}") }
 
+// subjects name what each path parameter identifies, for error details.
+var subjects = map[string]string{"org": "Organization", "project": "Project", "user": "Member",
+	"invitation": "Invitation", "token": "Invitation", "app": "App"}
+
+// subject is what the route acts on, as its last path parameter names it:
+// a store error's detail speaks of it ("Project not found.").
+func (r Route) subject() string {
+	i := strings.LastIndex(r.Path, "{")
+	if i < 0 {
+		return "Resource"
+	}
+	param := strings.TrimSuffix(r.Path[i+1:], "}")
+	if j := strings.Index(param, "}"); j >= 0 {
+		param = param[:j]
+	}
+	if s, ok := subjects[param]; ok {
+		return s
+	}
+	return "Resource"
+}
+
 // Memory is the function's memory size in MB.
 func (r Route) Memory() int {
 	if r.MemoryMB > 0 {

@@ -84,11 +84,11 @@ func (s *Server) mux(routes []Route) *http.ServeMux {
 	// problem+json rather than ServeMux's plain text.
 	for p := range paths {
 		m.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
-			problem.Write(w, r, problem.New(problem.MethodNotAllowed, "Method %s is not allowed here.", r.Method))
+			WriteProblem(w, r, problem.New(problem.MethodNotAllowed, "Method %s is not allowed here.", r.Method))
 		})
 	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		problem.Write(w, r, problem.New(problem.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
+		WriteProblem(w, r, problem.New(problem.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
 	})
 	return m
 }
@@ -98,7 +98,7 @@ func (s *Server) serve(rt Route) http.Handler {
 		defer func() {
 			if v := recover(); v != nil {
 				slog.ErrorContext(r.Context(), "panic", "route", rt.Name, "panic", v, "stack", string(debug.Stack()))
-				problem.Write(w, r, errors.New("panic"))
+				WriteProblem(w, r, errors.New("panic"))
 			}
 		}()
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
@@ -108,7 +108,7 @@ func (s *Server) serve(rt Route) http.Handler {
 			err = rt.handle(s, c)
 		}
 		if err != nil {
-			problem.Write(w, r, err)
+			WriteProblem(w, r, storeError(err, rt.subject()))
 		}
 	})
 }

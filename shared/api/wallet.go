@@ -75,7 +75,7 @@ func (s *Server) getWallet(c *call) error {
 func (s *Server) openWallet(c *call) error {
 	w, created, err := s.Store.EnsureWallet(c.ctx(), c.orgID)
 	if err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	status := http.StatusOK
 	if created {
@@ -96,7 +96,7 @@ func (s *Server) listWalletTransactions(c *call) error {
 	}
 	entries, next, err := s.Store.ListEntries(c.ctx(), c.orgID, pg)
 	if err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	views := make([]entryView, len(entries))
 	for i, e := range entries {
@@ -155,8 +155,11 @@ func (s *Server) post(c *call, p credits.Posting) error {
 	}
 	p.CreatedBy = c.principal.UserID
 	e, replayed, err := s.Store.Post(c.ctx(), c.orgID, p, idem)
+	if errors.Is(err, ddb.ErrInsufficientCredits) {
+		return problem.New(problem.InsufficientCredit, "The wallet's balance is less than %d credits.", p.Amount)
+	}
 	if err != nil {
-		return found(err, "Organization")
+		return storeError(err, "Organization")
 	}
 	if replayed {
 		c.w.Header().Set("Idempotent-Replayed", "true")

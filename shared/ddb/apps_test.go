@@ -15,7 +15,6 @@ import (
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/ddbtest"
 	"github.com/orgplane/orgplane/shared/ids"
-	"github.com/orgplane/orgplane/shared/problem"
 )
 
 // newStore is a store over a fresh table, with its calls counted.
@@ -116,7 +115,7 @@ func TestInstallAppQuota(t *testing.T) {
 		switch {
 		case err == nil:
 			ok++
-		case problem.Is(err, problem.QuotaExceeded):
+		case errors.Is(err, ddb.ErrQuotaExceeded):
 			over++
 		default:
 			t.Fatalf("install: %v", err)
@@ -200,10 +199,10 @@ func TestAppLifecycle(t *testing.T) {
 	if err != nil || updated.Version != 3 {
 		t.Fatalf("update: %+v, %v", updated, err)
 	}
-	if _, err := s.UpdateApp(ctx, stopped, ddb.AppPatch{Name: &model, Changes: []string{"name"}}, 0, owner); !problem.Is(err, problem.VersionConflict) {
+	if _, err := s.UpdateApp(ctx, stopped, ddb.AppPatch{Name: &model, Changes: []string{"name"}}, 0, owner); !errors.Is(err, ddb.ErrVersionConflict) {
 		t.Fatalf("update from a stale read: %v, want version_conflict", err)
 	}
-	if _, err := s.UpdateApp(ctx, updated, ddb.AppPatch{Name: &model, Changes: []string{"name"}}, 2, owner); !problem.Is(err, problem.VersionConflict) {
+	if _, err := s.UpdateApp(ctx, updated, ddb.AppPatch{Name: &model, Changes: []string{"name"}}, 2, owner); !errors.Is(err, ddb.ErrVersionConflict) {
 		t.Fatalf("update with a stale If-Match: %v, want version_conflict", err)
 	}
 	woke, err := s.AccessApp(ctx, org, i.ID, owner, false)
@@ -261,13 +260,13 @@ func TestPrivateAppAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	member := apps.ActorOf("usr_01jbz8k6w3m4t5v6x7y8z9a0bc")
-	if _, err := s.AccessApp(ctx, org, i.ID, member, false); !problem.Is(err, problem.Forbidden) {
+	if _, err := s.AccessApp(ctx, org, i.ID, member, false); !errors.Is(err, ddb.ErrPrivateApp) {
 		t.Fatalf("member using a private app: %v, want forbidden", err)
 	}
 	if _, err := s.StopApp(ctx, org, i.ID, owner); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AccessApp(ctx, org, i.ID, member, false); !problem.Is(err, problem.Forbidden) {
+	if _, err := s.AccessApp(ctx, org, i.ID, member, false); !errors.Is(err, ddb.ErrPrivateApp) {
 		t.Fatalf("member waking a private app: %v, want forbidden", err)
 	}
 	if got, _ := s.GetApp(ctx, org, i.ID); got.Status != apps.Stopped {

@@ -1,37 +1,117 @@
 package ddb
 
-// Key builders. An org's data lives under ORG#<id>; its append-only
-// streams (ledger, activity) in partitions of their own beside it.
+import (
+	"fmt"
+	"time"
 
-func orgPK(org string) string            { return "ORG#" + org }
-func userPK(user string) string          { return "USER#" + user }
-func slugPK(slug string) string          { return "SLUG#" + slug }
-func projectListPK(org string) string    { return "ORG#" + org + "#PROJECTS" }
-func ledgerPK(org string) string         { return "ORG#" + org + "#LEDGER" }
-func activityPK(org string) string       { return "ORG#" + org + "#ACTIVITY" }
-func appLogPK(org string) string         { return "ORG#" + org + "#APPLOG" }
-func appSK(app string) string            { return "APP#" + app }
-func memberSK(user string) string        { return "MEMBER#" + user }
-func emailSK(email string) string        { return "EMAIL#" + lower(email) }
-func projectSK(project string) string    { return "PROJECT#" + project }
-func membershipGSI1SK(org string) string { return "ORG#" + org }
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// The item layout: every key of the table is built here, and nowhere else
+// spells a key prefix. An org's data lives under ORG#<id>; its append-only
+// streams (ledger, app log) in partitions of their own beside it, so the
+// org partition stays small and cool.
+//
+//	item              PK                          SK                          also
+//	organization      ORG#<org>                   ORG                         counters beside the plan's limits
+//	slug guard        SLUG#<slug>                 SLUG                        written with the org
+//	membership        ORG#<org>                   MEMBER#<user>               GSI1 USER#<user> / ORG#<org>
+//	email guard       ORG#<org>                   EMAIL#<email>               owner: the member or invitation
+//	user              USER#<user>                 PROFILE
+//	project           ORG#<org>                   PROJECT#<prj>               GSI1 ORG#<org>#PROJECTS / <name>#<prj>,
+//	                                                                          GSI2 ORG#<org>#PROJECTS / <updated>#<prj>
+//	invitation        ORG#<org>                   INVITE#<inv>                ttl once closed; names its token lookup
+//	token lookup      INVITE#<sha256(token)>      TOKEN                       ttl
+//	send request      ORG#<org>                   INVITEMAIL#<inv>#<nonce>    ttl; the send-invitation consumer's input
+//	wallet            ORG#<org>                   WALLET                      balance, version
+//	ledger entry      ORG#<org>#LEDGER            TXN#<ulid>                  append-only
+//	idempotency key   ORG#<org>#LEDGER            IDEM#<sha256(key)>          ttl
+//	app instance      ORG#<org>                   APP#<app>                   GSI2 RUNNING#<shard> / <last active>#<app> while running
+//	app log entry     ORG#<org>#APPLOG            <app>#<time>#<ulid>         ttl
+//
+// Items that own a lookup item elsewhere (an invitation's token lookup)
+// name it in lookup_pk/lookup_sk, so deleting an org finds every lookup
+// without knowing item types.
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": str(pk), "SK": str(sk)}
+}
+
+func orgPK(org string) string         { return "ORG#" + org }
+func userPK(user string) string       { return "USER#" + user }
+func slugPK(slug string) string       { return "SLUG#" + slug }
+func projectListPK(org string) string { return "ORG#" + org + "#PROJECTS" }
+func ledgerPK(org string) string      { return "ORG#" + org + "#LEDGER" }
+func appLogPK(org string) string      { return "ORG#" + org + "#APPLOG" }
 
 const (
 	orgSK     = "ORG"
 	slugSK    = "SLUG"
 	profileSK = "PROFILE"
 	walletSK  = "WALLET"
+	tokenSK   = "TOKEN"
 )
+
+// Sort keys under ORG#<org>; each with "" is its list's prefix.
+func memberSK(user string) string                { return "MEMBER#" + user }
+func emailSK(email string) string                { return "EMAIL#" + lower(email) }
+func projectSK(project string) string            { return "PROJECT#" + project }
+func invitationSK(inv string) string             { return "INVITE#" + inv }
+func invitationEmailSK(inv, nonce string) string { return "INVITEMAIL#" + inv + "#" + nonce }
+func appSK(app string) string                    { return "APP#" + app }
+
+func orgKey(org string) map[string]types.AttributeValue { return key(orgPK(org), orgSK) }
+func memberKey(org, user string) map[string]types.AttributeValue {
+	return key(orgPK(org), memberSK(user))
+}
+func walletKey(org string) map[string]types.AttributeValue   { return key(orgPK(org), walletSK) }
+func profileKey(user string) map[string]types.AttributeValue { return key(userPK(user), profileSK) }
+
+// A user's memberships on GSI1.
+func membershipGSI1SK(org string) string { return "ORG#" + org }
+
+// Projects by name and by last update, on GSI1 and GSI2.
+func projectNameSK(name, id string) string       { return lower(name) + "#" + id }
+func projectUpdatedSK(updated, id string) string { return updated + "#" + id }
+
+// The token lookup of an invitation, by the hash of its token.
+func inviteTokenPK(hash string) string { return "INVITE#" + hash }
+
+// The ledger partition's items.
+func ledgerEntrySK(ulid string) string    { return "TXN#" + ulid }
+func idempotencySK(keyHash string) string { return "IDEM#" + keyHash }
+
+// Running app instances on GSI2, sharded (see RunningShards).
+func runningPK(shard int) string                { return fmt.Sprintf("RUNNING#%02d", shard) }
+func runningSK(lastActive, appID string) string { return lastActive + "#" + appID }
+
+// An app's lifecycle log entries, in time order within the app.
+func appLogSK(app string, at time.Time, ulid string) string {
+	return appLogPrefix(app) + sortableStamp(at) + "#" + ulid
+}
+
+func appLogPrefix(app string) string { return app + "#" }
 
 // Item types (the `type` attribute on every item; stream filters use it).
 const (
-	TypeOrganization = "organization"
-	TypeSlugGuard    = "slug_guard"
-	TypeMember       = "member"
-	TypeEmailGuard   = "email_guard"
-	TypeUser         = "user"
-	TypeProject      = "project"
-	TypeWallet       = "wallet"
-	TypeApp          = "app"
-	TypeAppEvent     = "app_event"
+	TypeOrganization    = "organization"
+	TypeSlugGuard       = "slug_guard"
+	TypeMember          = "member"
+	TypeEmailGuard      = "email_guard"
+	TypeUser            = "user"
+	TypeProject         = "project"
+	TypeInvitation      = "invitation"
+	TypeInvitationToken = "invitation_token"
+	TypeInvitationEmail = "invitation_email"
+	TypeWallet          = "wallet"
+	TypeLedgerEntry     = "ledger_entry"
+	TypeIdempotencyKey  = "idempotency_key"
+	TypeApp             = "app"
+	TypeAppEvent        = "app_event"
+)
+
+// Attributes by which an item names a lookup item it owns elsewhere.
+const (
+	lookupPKAttr = "lookup_pk"
+	lookupSKAttr = "lookup_sk"
 )

@@ -6,16 +6,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/access"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
 	"github.com/orgplane/orgplane/shared/plans"
-	"github.com/orgplane/orgplane/shared/problem"
 )
 
 func newOrg(id, name, slug, description string, creator orgs.User, now time.Time) orgRecord {
@@ -30,18 +26,50 @@ func newOrg(id, name, slug, description string, creator orgs.User, now time.Time
 	return r
 }
 
-// orgItems are the actions that create an org: the org, its slug guard,
-// the creator's owner membership and their email guard. Index 1 is the
-// slug guard, whose failure means the slug is taken.
-func (s *Store) orgItems(o orgRecord, creator orgs.User, now time.Time) []types.TransactWriteItem {
+// createOrg adds to t the actions that create an org: the org, its slug
+// guard, the creator's owner membership and their email guard.
+func (t *txn) createOrg(o orgRecord, creator orgs.User, now time.Time) *txn {
 	owner := orgs.Member{OrganizationID: o.ID, UserID: creator.ID, Email: creator.Email, Name: creator.Name,
 		Role: access.Owner, Status: orgs.StatusActive, JoinedAt: now, Version: 1}
-	return []types.TransactWriteItem{
-		s.put(marshal(o), "attribute_not_exists(PK)", nil, nil),
-		s.put(marshal(guardRecord{PK: slugPK(o.Slug), SK: slugSK, Type: TypeSlugGuard, Owner: o.ID}), "attribute_not_exists(PK)", nil, nil),
-		s.put(marshal(newMemberRecord(owner)), "attribute_not_exists(PK)", nil, nil),
-		s.put(marshal(guardRecord{PK: orgPK(o.ID), SK: emailSK(creator.Email), Type: TypeEmailGuard, Owner: creator.ID}), "attribute_not_exists(PK)", nil, nil),
+	return t.put(marshal(o), notExists, nil).
+		put(marshal(guardRecord{PK: slugPK(o.Slug), SK: slugSK, Type: TypeSlugGuard, Owner: o.ID}), notExists, ErrSlugTaken).
+		put(marshal(newMemberRecord(owner)), notExists, nil).
+		put(marshal(emailGuard(o.ID, creator.Email, creator.ID)), notExists, nil)
+}
+
+// counts are deltas to an org's counters.
+type counts struct {
+	members, invites, seats, owners, projects, apps int
+	roles                                           map[string]int
+}
+
+// counters is the update that moves the org's counters by d.
+func (s *Store) counters(d counts) *update {
+	u := newUpdate()
+	for _, c := range []struct {
+		attr  string
+		delta int
+	}{{"member_count", d.members}, {"invite_count", d.invites}, {"seat_count", d.seats},
+		{"owner_count", d.owners}, {"project_count", d.projects}, {"app_count", d.apps}} {
+		if c.delta != 0 {
+			u.add(int64(c.delta), c.attr)
+		}
 	}
+	for role, delta := range d.roles {
+		if delta != 0 {
+			u.add(int64(delta), "role_counts", role)
+		}
+	}
+	return u.setValue("updated_at", stamp(s.now()))
+}
+
+// guard is the condition every counter update needs: the org exists and,
+// when it loses an active owner, keeps another.
+func (d counts) guard() cond {
+	if d.owners < 0 {
+		return exists.and(anotherOwner)
+	}
+	return exists
 }
 
 // NewOrganization is what a caller supplies to create an org.
@@ -61,40 +89,41 @@ func (s *Store) CreateOrganization(ctx context.Context, creator orgs.User, in Ne
 	}
 	for attempt := 0; attempt < 5; attempt++ {
 		o := newOrg(ids.New(ids.Organization), strings.TrimSpace(in.Name), slug, in.Description, creator, now)
-		err := s.transact(ctx, s.orgItems(o, creator, now))
+		err := s.txn().createOrg(o, creator, now).run(ctx)
 		switch {
 		case err == nil:
 			return o.org(), nil
-		case failedAt(err, 1) && chosen:
-			return orgs.Organization{}, problem.New(problem.SlugTaken, "The slug %q is taken.", slug)
-		case failedAt(err, 1):
+		case errors.Is(err, ErrSlugTaken) && !chosen:
 			slug = orgs.SlugFrom(in.Name) + "-" + suffix()
 		default:
 			return orgs.Organization{}, err
 		}
 	}
-	return orgs.Organization{}, problem.New(problem.SlugTaken, "No free slug could be derived; choose one.")
+	return orgs.Organization{}, ErrNoFreeSlug
 }
 
 // GetOrganization reads an org and whether its wallet exists, in one round trip.
 func (s *Store) GetOrganization(ctx context.Context, id string) (orgs.Organization, error) {
-	found, err := s.getMany(ctx, []map[string]types.AttributeValue{key(orgPK(id), orgSK), key(orgPK(id), walletSK)}, true)
+	found, err := s.getMany(ctx, []map[string]types.AttributeValue{orgKey(id), walletKey(id)}, true)
 	if err != nil {
 		return orgs.Organization{}, err
 	}
-	item, ok := found[orgPK(id)+"|"+orgSK]
-	if !ok {
-		return orgs.Organization{}, ErrNotFound
-	}
+	return found.org(id)
+}
+
+// org decodes an active org and whether its wallet exists from a batch
+// read that asked for both; ErrNotFound when it is gone or deleting.
+func (b batch) org(id string) (orgs.Organization, error) {
 	var rec orgRecord
-	if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
+	ok, err := b.decode(orgKey(id), &rec)
+	switch {
+	case err != nil:
 		return orgs.Organization{}, err
-	}
-	if rec.Status != orgs.OrgActive {
+	case !ok || rec.Status != orgs.OrgActive:
 		return orgs.Organization{}, ErrNotFound
 	}
 	o := rec.org()
-	_, o.HasWallet = found[orgPK(id)+"|"+walletSK]
+	o.HasWallet = b.has(walletKey(id))
 	return o, nil
 }
 
@@ -112,36 +141,21 @@ type OrgPatch struct {
 // UpdateOrganization applies a patch. ifVersion > 0 makes it conditional on
 // the org's version (If-Match): a mismatch is 412 version_conflict.
 func (s *Store) UpdateOrganization(ctx context.Context, id string, p OrgPatch, ifVersion int64) (orgs.Organization, error) {
-	u := newUpdate()
-	u.set("name", p.Name)
-	u.set("description", p.Description)
-	u.setOrRemove("logo_url", p.LogoURL)
-	u.setOrRemove("billing_email", p.BillingEmail)
+	u := newUpdate().set("name", p.Name).set("description", p.Description).
+		setOrRemove("logo_url", p.LogoURL).setOrRemove("billing_email", p.BillingEmail)
 	if p.Branding != nil {
 		u.setValue("branding", *p.Branding)
 	}
 	if p.NotificationPreferences != nil {
 		u.setValue("notification_preferences", *p.NotificationPreferences)
 	}
-	u.setValue("updated_at", stamp(s.now()))
-	u.add("version", 1)
-	cond := "attribute_exists(PK) AND #status = :active"
-	u.names["#status"] = "status"
-	u.values[":active"] = str(orgs.OrgActive)
+	u.setValue("updated_at", stamp(s.now())).bump()
+	c := orgActive
 	if ifVersion > 0 {
-		cond += " AND version = :v"
-		u.values[":v"] = num(ifVersion)
+		c = c.and(versionIs(ifVersion))
 	}
 	var rec orgRecord
-	err := s.updateItem(ctx, key(orgPK(id), orgSK), u, cond, &rec)
-	if err != nil {
-		var old *oldItem
-		if errors.As(err, &old) {
-			if old.item == nil || old.attr("status") != orgs.OrgActive {
-				return orgs.Organization{}, ErrNotFound
-			}
-			return orgs.Organization{}, problem.New(problem.VersionConflict, "The organization changed since version %d.", ifVersion)
-		}
+	if err := s.updateItem(ctx, orgKey(id), u, c, orgGoneOr(ErrVersionConflict), &rec); err != nil {
 		return orgs.Organization{}, err
 	}
 	o := rec.org()
@@ -151,40 +165,4 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, p OrgPatch, i
 		o.HasWallet = got.HasWallet
 	}
 	return o, nil
-}
-
-// oldItem is a single-item write whose condition failed, with the item as
-// it was (nil when absent).
-type oldItem struct {
-	item map[string]types.AttributeValue
-}
-
-func (e *oldItem) Error() string { return "ddb: condition failed" }
-
-func (e *oldItem) attr(name string) string {
-	if v, ok := e.item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-// updateItem runs one UpdateItem and unmarshals the new item into out.
-func (s *Store) updateItem(ctx context.Context, k map[string]types.AttributeValue, u *updateExpr, cond string, out any) error {
-	res, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: k,
-		UpdateExpression:                    aws.String(u.String()),
-		ConditionExpression:                 aws.String(cond),
-		ExpressionAttributeNames:            nonEmpty(u.names),
-		ExpressionAttributeValues:           nonEmptyV(u.values),
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return &oldItem{item: ccf.Item}
-	}
-	if err != nil {
-		return err
-	}
-	return attributevalue.UnmarshalMap(res.Attributes, out)
 }

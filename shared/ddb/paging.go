@@ -5,7 +5,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -24,12 +23,9 @@ type Page struct {
 // so one call may return fewer matches than asked; the loop keeps going.
 // The position returned is the key of the last item handed to visit, or
 // nil when nothing follows.
-func (s *Store) queryPage(ctx context.Context, in *dynamodb.QueryInput, page Page, visit func(map[string]types.AttributeValue) error) (Position, error) {
-	in.TableName = &s.Table
-	keyAttrs := []string{"PK", "SK"}
-	if in.IndexName != nil {
-		keyAttrs = append(keyAttrs, *in.IndexName+"PK", *in.IndexName+"SK")
-	}
+func (s *Store) queryPage(ctx context.Context, q *query, page Page, visit func(map[string]types.AttributeValue) error) (Position, error) {
+	in := q.input(s.Table)
+	keyAttrs := q.keyAttrs()
 	if len(page.After) > 0 {
 		start := map[string]types.AttributeValue{}
 		for _, a := range keyAttrs {
@@ -84,9 +80,9 @@ func positionOf(item map[string]types.AttributeValue, attrs []string) Position {
 
 // queryRecords is queryPage for the common case: decode each item into its
 // record R and hand back the domain value to(R).
-func queryRecords[R, T any](ctx context.Context, s *Store, in *dynamodb.QueryInput, page Page, to func(R) T) ([]T, Position, error) {
+func queryRecords[R, T any](ctx context.Context, s *Store, q *query, page Page, to func(R) T) ([]T, Position, error) {
 	var out []T
-	next, err := s.queryPage(ctx, in, page, func(item map[string]types.AttributeValue) error {
+	next, err := s.queryPage(ctx, q, page, func(item map[string]types.AttributeValue) error {
 		var rec R
 		if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
 			return err

@@ -2,16 +2,10 @@ package ddb
 
 import (
 	"context"
-	"errors"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
-	"github.com/orgplane/orgplane/shared/problem"
 	"github.com/orgplane/orgplane/shared/table"
 )
 
@@ -25,11 +19,6 @@ func newProjectRecord(p orgs.Project) projectRecord {
 		CreatedAt: stamp(p.CreatedAt), UpdatedAt: stamp(p.UpdatedAt), Version: p.Version}
 }
 
-// quotaExceeded explains which limit an org hit.
-func quotaExceeded(what string) error {
-	return problem.New(problem.QuotaExceeded, "The organization's plan allows no more %s; upgrade the plan or remove some.", what)
-}
-
 // CreateProject adds a project. The org's project counter moves in the
 // same transaction, conditioned on the plan's limit: concurrent creates
 // against room for L leave exactly L.
@@ -37,27 +26,17 @@ func (s *Store) CreateProject(ctx context.Context, orgID, name, description, cre
 	now := s.now()
 	p := orgs.Project{ID: ids.New(ids.Project), OrganizationID: orgID, Name: strings.TrimSpace(name),
 		Description: description, CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now, Version: 1}
-	err := s.transact(ctx, []types.TransactWriteItem{
-		s.update(key(orgPK(orgID), orgSK), "ADD project_count :one SET updated_at = :now",
-			"#st = :active AND (attribute_not_exists(project_limit) OR project_count < project_limit)",
-			map[string]string{"#st": "status"},
-			map[string]types.AttributeValue{":one": num(1), ":now": str(stamp(now)), ":active": str(orgs.OrgActive)}),
-		s.put(marshal(newProjectRecord(p)), "attribute_not_exists(PK)", nil, nil),
-	})
-	var f *txFailure
-	if errors.As(err, &f) && f.Index == 0 {
-		if f.Item == nil {
-			return orgs.Project{}, ErrNotFound
-		}
-		return orgs.Project{}, quotaExceeded("projects")
-	}
+	err := s.txn().
+		update(orgKey(orgID), s.counters(counts{projects: 1}), orgActive.and(roomFor(projectRoom)), orgGoneOr(QuotaError{projectRoom.resource})).
+		put(marshal(newProjectRecord(p)), notExists, nil).
+		run(ctx)
 	return p, err
 }
 
 // GetProject reads one project.
 func (s *Store) GetProject(ctx context.Context, orgID, projectID string) (orgs.Project, error) {
 	var rec projectRecord
-	if err := s.get(ctx, orgPK(orgID), projectSK(projectID), &rec); err != nil {
+	if err := s.get(ctx, key(orgPK(orgID), projectSK(projectID)), &rec); err != nil {
 		return orgs.Project{}, err
 	}
 	return rec.project(), nil
@@ -73,7 +52,7 @@ type ProjectPatch struct {
 // If-Match when given, which the caller passes as ifVersion).
 func (s *Store) UpdateProject(ctx context.Context, current orgs.Project, p ProjectPatch, ifVersion int64) (orgs.Project, error) {
 	if ifVersion > 0 && ifVersion != current.Version {
-		return orgs.Project{}, problem.New(problem.VersionConflict, "The project changed since version %d.", ifVersion)
+		return orgs.Project{}, ErrVersionConflict
 	}
 	next := current
 	if p.Name != nil {
@@ -84,30 +63,22 @@ func (s *Store) UpdateProject(ctx context.Context, current orgs.Project, p Proje
 	}
 	next.UpdatedAt = s.now()
 	next.Version = current.Version + 1
+	// Only the fields a patch owns are written, so counters kept on the
+	// item (api_key_count) never go back to the value read.
 	rec := newProjectRecord(next)
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.Table, Item: marshal(rec),
-		ConditionExpression:       aws.String("version = :v"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(current.Version)},
-	})
-	if conditionFailed(err) {
-		return orgs.Project{}, problem.New(problem.VersionConflict, "The project changed while you edited it; read it again.")
-	}
+	u := newUpdate().
+		setValue("name", rec.Name).setValue("name_lc", rec.NameLC).setValue("description", rec.Description).
+		setValue("GSI1SK", rec.GSI1SK).setValue("GSI2SK", rec.GSI2SK).setValue("updated_at", rec.UpdatedAt).bump()
+	err := s.updateItem(ctx, key(rec.PK, rec.SK), u, versionIs(current.Version), goneOrChanged, nil)
 	return next, err
 }
 
 // DeleteProject removes a project and gives its quota room back.
 func (s *Store) DeleteProject(ctx context.Context, current orgs.Project) error {
-	err := s.transact(ctx, []types.TransactWriteItem{
-		s.del(key(orgPK(current.OrganizationID), projectSK(current.ID)), "version = :v", nil,
-			map[string]types.AttributeValue{":v": num(current.Version)}),
-		s.update(key(orgPK(current.OrganizationID), orgSK), "ADD project_count :minus", "attribute_exists(PK)", nil,
-			map[string]types.AttributeValue{":minus": num(-1)}),
-	})
-	if failedAt(err, 0) {
-		return goneOrChanged(err, "Project")
-	}
-	return err
+	return s.txn().
+		del(key(orgPK(current.OrganizationID), projectSK(current.ID)), versionIs(current.Version), goneOrChanged).
+		update(orgKey(current.OrganizationID), s.counters(counts{projects: -1}), exists, ErrNotFound).
+		run(ctx)
 }
 
 // Project list orders.
@@ -128,38 +99,24 @@ type ProjectFilter struct {
 // the GSI1 and GSI2 projections of the project items; creation order reads
 // the org partition.
 func (s *Store) ListProjects(ctx context.Context, orgID string, f ProjectFilter, page Page) ([]orgs.Project, Position, error) {
-	in := &dynamodb.QueryInput{ExpressionAttributeValues: map[string]types.AttributeValue{}}
+	var q *query
 	switch f.Sort {
 	case ByName:
-		in.IndexName = aws.String(table.GSI1)
-		in.KeyConditionExpression = aws.String("GSI1PK = :pk")
-		in.ExpressionAttributeValues[":pk"] = str(projectListPK(orgID))
+		q = onIndex(table.GSI1, projectListPK(orgID))
 	case ByUpdatedAt:
-		in.IndexName = aws.String(table.GSI2)
-		in.KeyConditionExpression = aws.String("GSI2PK = :pk")
-		in.ExpressionAttributeValues[":pk"] = str(projectListPK(orgID))
-		in.ScanIndexForward = aws.Bool(false)
+		q = onIndex(table.GSI2, projectListPK(orgID)).newestFirst()
 	default:
-		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :prefix)")
-		in.ExpressionAttributeValues[":pk"] = str(orgPK(orgID))
-		in.ExpressionAttributeValues[":prefix"] = str("PROJECT#")
-		in.ConsistentRead = aws.Bool(true)
+		q = inPartition(orgPK(orgID), projectSK(""))
 	}
-	var conds []string
 	if f.Query != "" {
-		conds = append(conds, "contains(name_lc, :q)")
-		in.ExpressionAttributeValues[":q"] = str(lower(f.Query))
+		q.where(contains("name_lc", lower(f.Query)))
 	}
-	if f.HasAPIKeys != nil {
-		if *f.HasAPIKeys {
-			conds = append(conds, "api_key_count > :zero")
-		} else {
-			conds = append(conds, "api_key_count = :zero")
-		}
-		in.ExpressionAttributeValues[":zero"] = num(0)
+	switch {
+	case f.HasAPIKeys == nil:
+	case *f.HasAPIKeys:
+		q.where(numAbove("api_key_count", 0))
+	default:
+		q.where(numIs("api_key_count", 0))
 	}
-	if len(conds) > 0 {
-		in.FilterExpression = aws.String(strings.Join(conds, " AND "))
-	}
-	return queryRecords(ctx, s, in, page, projectRecord.project)
+	return queryRecords(ctx, s, q, page, projectRecord.project)
 }

@@ -99,6 +99,10 @@ type guardRecord struct {
 	Owner string `dynamodbav:"owner"` // the org (slug guard) or user/invitation (email guard)
 }
 
+func emailGuard(org, email, owner string) guardRecord {
+	return guardRecord{PK: orgPK(org), SK: emailSK(email), Type: TypeEmailGuard, Owner: owner}
+}
+
 type userRecord struct {
 	PK                   string `dynamodbav:"PK"`
 	SK                   string `dynamodbav:"SK"`
@@ -145,6 +149,3 @@ func (r projectRecord) project() orgs.Project {
 		CreatedBy: r.CreatedBy, APIKeyCount: r.APIKeyCount, CreatedAt: parseStamp(r.CreatedAt),
 		UpdatedAt: parseStamp(r.UpdatedAt), Version: r.Version}
 }
-
-func projectNameSK(name, id string) string        { return lower(name) + "#" + id }
-func projectUpdatedSK(t string, id string) string { return t + "#" + id }

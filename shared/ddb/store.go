@@ -20,13 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// ErrNotFound is returned when an item does not exist.
-var ErrNotFound = errors.New("ddb: not found")
-
-// ErrBadPosition is returned for a list position that does not fit the
-// list (a cursor from another list that still carried a valid signature).
-var ErrBadPosition = errors.New("ddb: position does not fit this list")
-
 // Store is Orgplane's table. Build one per process and share it.
 type Store struct {
 	DB    *dynamodb.Client
@@ -51,13 +44,6 @@ func parseStamp(v string) time.Time {
 // sortableStamp is fixed-width so sort keys order by time as strings do.
 func sortableStamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
-func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: pk},
-		"SK": &types.AttributeValueMemberS{Value: sk},
-	}
-}
-
 func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
 func num(v int64) types.AttributeValue {
@@ -76,9 +62,9 @@ func marshal(v any) map[string]types.AttributeValue {
 }
 
 // get reads one item with a strongly consistent read.
-func (s *Store) get(ctx context.Context, pk, sk string, into any) error {
+func (s *Store) get(ctx context.Context, k map[string]types.AttributeValue, into any) error {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.Table, Key: key(pk, sk), ConsistentRead: aws.Bool(true),
+		TableName: &s.Table, Key: k, ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return err
@@ -89,10 +75,29 @@ func (s *Store) get(ctx context.Context, pk, sk string, into any) error {
 	return attributevalue.UnmarshalMap(out.Item, into)
 }
 
+// batch is what a batch read found, by key.
+type batch map[string]item
+
+// has reports whether the item with key k was found.
+func (b batch) has(k map[string]types.AttributeValue) bool {
+	_, ok := b[itemKey(k)]
+	return ok
+}
+
+// decode unmarshals the item with key k into into, reporting whether it
+// was found.
+func (b batch) decode(k map[string]types.AttributeValue, into any) (bool, error) {
+	it, ok := b[itemKey(k)]
+	if !ok {
+		return false, nil
+	}
+	return true, attributevalue.UnmarshalMap(it, into)
+}
+
 // getMany reads items by key, 100 per BatchGetItem (one round trip for up
-// to 100 keys), returning them by "PK|SK".
-func (s *Store) getMany(ctx context.Context, keys []map[string]types.AttributeValue, consistent bool) (map[string]map[string]types.AttributeValue, error) {
-	found := map[string]map[string]types.AttributeValue{}
+// to 100 keys).
+func (s *Store) getMany(ctx context.Context, keys []map[string]types.AttributeValue, consistent bool) (batch, error) {
+	found := batch{}
 	for len(keys) > 0 {
 		n := min(100, len(keys))
 		pending := keys[:n]
@@ -141,61 +146,13 @@ func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error
 	return nil
 }
 
-func itemKey(item map[string]types.AttributeValue) string {
-	pk, _ := item["PK"].(*types.AttributeValueMemberS)
-	sk, _ := item["SK"].(*types.AttributeValueMemberS)
-	if pk == nil || sk == nil {
-		return ""
-	}
-	return pk.Value + "|" + sk.Value
+func itemKey(it map[string]types.AttributeValue) string {
+	return item(it).str("PK") + "|" + item(it).str("SK")
 }
 
 func backoff(attempt int) {
 	d := time.Duration(10<<min(attempt, 6)) * time.Millisecond
 	time.Sleep(d/2 + rand.N(d/2+1))
-}
-
-// txFailure is a transaction cancelled by one of its conditions.
-type txFailure struct {
-	// Index of the first action whose condition failed, and that item as
-	// it was (when the action asked for it).
-	Index int
-	Item  map[string]types.AttributeValue
-}
-
-func (e *txFailure) Error() string {
-	return "ddb: transaction condition failed at action " + itoa(int64(e.Index))
-}
-
-// transact runs one TransactWriteItems. A condition failure comes back as
-// *txFailure naming the action; a conflict with a concurrent transaction
-// is retried, since every condition is evaluated afresh each time.
-func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
-	for attempt := 0; ; attempt++ {
-		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		var cancelled *types.TransactionCanceledException
-		if !errors.As(err, &cancelled) {
-			return err
-		}
-		conflict := false
-		for i, r := range cancelled.CancellationReasons {
-			switch aws.ToString(r.Code) {
-			case "ConditionalCheckFailed":
-				return &txFailure{Index: i, Item: r.Item}
-			case "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded":
-				conflict = true
-			}
-		}
-		if !conflict || attempt >= 12 {
-			return err
-		}
-		backoff(attempt)
-	}
-}
-
-func failedAt(err error, index int) bool {
-	var f *txFailure
-	return errors.As(err, &f) && f.Index == index
 }
 
 // conditionFailed reports whether a single-item write lost its condition.
@@ -204,55 +161,20 @@ func conditionFailed(err error) bool {
 	return errors.As(err, &ccf)
 }
 
-// put, update, del and check build transaction actions on this table.
-func (s *Store) put(item map[string]types.AttributeValue, cond string, names map[string]string, values map[string]types.AttributeValue) types.TransactWriteItem {
-	p := &types.Put{TableName: &s.Table, Item: item}
-	if cond != "" {
-		p.ConditionExpression = &cond
-		p.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
-	}
-	p.ExpressionAttributeNames, p.ExpressionAttributeValues = nonEmpty(names), nonEmptyV(values)
-	return types.TransactWriteItem{Put: p}
-}
-
-func (s *Store) update(k map[string]types.AttributeValue, expr, cond string, names map[string]string, values map[string]types.AttributeValue) types.TransactWriteItem {
-	u := &types.Update{TableName: &s.Table, Key: k, UpdateExpression: &expr,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}
-	if cond != "" {
-		u.ConditionExpression = &cond
-	}
-	u.ExpressionAttributeNames, u.ExpressionAttributeValues = nonEmpty(names), nonEmptyV(values)
-	return types.TransactWriteItem{Update: u}
-}
-
-func (s *Store) del(k map[string]types.AttributeValue, cond string, names map[string]string, values map[string]types.AttributeValue) types.TransactWriteItem {
-	d := &types.Delete{TableName: &s.Table, Key: k,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}
-	if cond != "" {
-		d.ConditionExpression = &cond
-	}
-	d.ExpressionAttributeNames, d.ExpressionAttributeValues = nonEmpty(names), nonEmptyV(values)
-	return types.TransactWriteItem{Delete: d}
-}
-
-func (s *Store) check(k map[string]types.AttributeValue, cond string, names map[string]string, values map[string]types.AttributeValue) types.TransactWriteItem {
-	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &s.Table, Key: k,
-		ConditionExpression: &cond, ExpressionAttributeNames: nonEmpty(names), ExpressionAttributeValues: nonEmptyV(values),
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}}
-}
-
-func nonEmpty(m map[string]string) map[string]string {
-	if len(m) == 0 {
-		return nil
-	}
-	return m
-}
-
-func nonEmptyV(m map[string]types.AttributeValue) map[string]types.AttributeValue {
-	if len(m) == 0 {
-		return nil
-	}
-	return m
-}
-
 func lower(s string) string { return strings.ToLower(s) }
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// orNotFound is err, or ErrNotFound when a read found nothing and failed
+// no other way.
+func orNotFound(err error) error {
+	if err == nil {
+		return ErrNotFound
+	}
+	return err
+}

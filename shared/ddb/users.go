@@ -5,14 +5,12 @@ import (
 	"errors"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/auth"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
-	"github.com/orgplane/orgplane/shared/problem"
+	"github.com/orgplane/orgplane/shared/table"
 )
 
 // loginGranularity is how stale last_login_at may get before a request
@@ -25,7 +23,7 @@ const loginGranularity = time.Hour
 // and one personal org come to exist.
 func (s *Store) EnsureUser(ctx context.Context, p auth.Principal) (orgs.User, bool, error) {
 	var rec userRecord
-	err := s.get(ctx, userPK(p.UserID), profileSK, &rec)
+	err := s.get(ctx, profileKey(p.UserID), &rec)
 	if err == nil {
 		return s.touchLogin(ctx, rec), false, nil
 	}
@@ -42,18 +40,16 @@ func (s *Store) EnsureUser(ctx context.Context, p auth.Principal) (orgs.User, bo
 		user := rec.user()
 		org := newOrg(orgID, p.Name+"'s workspace", orgs.SlugFrom(p.Name)+"-"+suffix(), "", user, now)
 		org.Personal = true
-		items := append([]types.TransactWriteItem{s.put(marshal(rec), "attribute_not_exists(PK)", nil, nil)},
-			s.orgItems(org, user, now)...)
-		err := s.transact(ctx, items)
+		err := s.txn().put(marshal(rec), notExists, errUserExists).createOrg(org, user, now).run(ctx)
 		switch {
 		case err == nil:
 			return user, true, nil
-		case failedAt(err, 0): // a concurrent first request created the user
-			if err := s.get(ctx, userPK(p.UserID), profileSK, &rec); err != nil {
+		case errors.Is(err, errUserExists): // a concurrent first request created the user
+			if err := s.get(ctx, profileKey(p.UserID), &rec); err != nil {
 				return orgs.User{}, false, err
 			}
 			return rec.user(), false, nil
-		case failedAt(err, 2): // personal slug collided; draw another suffix
+		case errors.Is(err, ErrSlugTaken): // personal slug collided; draw another suffix
 			continue
 		default:
 			return orgs.User{}, false, err
@@ -62,18 +58,16 @@ func (s *Store) EnsureUser(ctx context.Context, p auth.Principal) (orgs.User, bo
 	return orgs.User{}, false, errors.New("ddb: could not find a free personal slug")
 }
 
+// errUserExists: a concurrent first request created the user.
+var errUserExists = errors.New("ddb: user exists")
+
 // touchLogin refreshes last_login_at at most once per loginGranularity.
 func (s *Store) touchLogin(ctx context.Context, rec userRecord) orgs.User {
 	now := s.now()
 	if now.Sub(parseStamp(rec.LastLoginAt)) < loginGranularity {
 		return rec.user()
 	}
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: key(rec.PK, rec.SK),
-		UpdateExpression:          aws.String("SET last_login_at = :now"),
-		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": str(stamp(now))},
-	})
+	err := s.updateItem(ctx, key(rec.PK, rec.SK), newUpdate().setValue("last_login_at", stamp(now)), exists, ErrNotFound, nil)
 	if err == nil {
 		rec.LastLoginAt = stamp(now)
 	}
@@ -84,7 +78,7 @@ func (s *Store) touchLogin(ctx context.Context, rec userRecord) orgs.User {
 // GetUser reads a user's profile.
 func (s *Store) GetUser(ctx context.Context, id string) (orgs.User, error) {
 	var rec userRecord
-	if err := s.get(ctx, userPK(id), profileSK, &rec); err != nil {
+	if err := s.get(ctx, profileKey(id), &rec); err != nil {
 		return orgs.User{}, err
 	}
 	return rec.user(), nil
@@ -94,15 +88,10 @@ func (s *Store) GetUser(ctx context.Context, id string) (orgs.User, error) {
 // member of, clearing the active project. The membership is checked in
 // the same transaction as the write.
 func (s *Store) SetActiveOrganization(ctx context.Context, userID, orgID string) (orgs.User, error) {
-	err := s.transact(ctx, []types.TransactWriteItem{
-		s.check(key(orgPK(orgID), memberSK(userID)), "#st = :active", map[string]string{"#st": "status"},
-			map[string]types.AttributeValue{":active": str(orgs.StatusActive)}),
-		s.update(key(userPK(userID), profileSK), "SET active_organization_id = :org REMOVE active_project_id",
-			"attribute_exists(PK)", nil, map[string]types.AttributeValue{":org": str(orgID)}),
-	})
-	if failedAt(err, 0) {
-		return orgs.User{}, problem.NotFoundf("Organization")
-	}
+	err := s.txn().
+		check(memberKey(orgID, userID), memberActive, ErrNotFound).
+		update(profileKey(userID), newUpdate().setValue("active_organization_id", orgID).remove("active_project_id"), exists, ErrNotFound).
+		run(ctx)
 	if err != nil {
 		return orgs.User{}, err
 	}
@@ -112,19 +101,13 @@ func (s *Store) SetActiveOrganization(ctx context.Context, userID, orgID string)
 // SetActiveProject points the user at a project of their active org, with
 // the membership, the project and the active org checked in the write.
 func (s *Store) SetActiveProject(ctx context.Context, userID, orgID, projectID string) (orgs.User, error) {
-	err := s.transact(ctx, []types.TransactWriteItem{
-		s.check(key(orgPK(orgID), memberSK(userID)), "#st = :active", map[string]string{"#st": "status"},
-			map[string]types.AttributeValue{":active": str(orgs.StatusActive)}),
-		s.check(key(orgPK(orgID), projectSK(projectID)), "attribute_exists(PK)", nil, nil),
-		s.update(key(userPK(userID), profileSK), "SET active_project_id = :prj",
-			"active_organization_id = :org", nil, map[string]types.AttributeValue{":prj": str(projectID), ":org": str(orgID)}),
-	})
-	switch {
-	case failedAt(err, 0), failedAt(err, 1):
-		return orgs.User{}, problem.NotFoundf("Project")
-	case failedAt(err, 2):
-		return orgs.User{}, problem.New(problem.Conflict, "Your active organization changed; set it again first.")
-	case err != nil:
+	err := s.txn().
+		check(memberKey(orgID, userID), memberActive, ErrNotFound).
+		check(key(orgPK(orgID), projectSK(projectID)), exists, ErrNotFound).
+		update(profileKey(userID), newUpdate().setValue("active_project_id", projectID),
+			attrIs("active_organization_id", orgID), ErrActiveOrgChanged).
+		run(ctx)
+	if err != nil {
 		return orgs.User{}, err
 	}
 	return s.GetUser(ctx, userID)
@@ -133,4 +116,43 @@ func (s *Store) SetActiveProject(ctx context.Context, userID, orgID, projectID s
 func suffix() string {
 	id := ids.New("x")
 	return id[len(id)-6:]
+}
+
+// clearActiveOrg drops a user's pointers at an org they left or that is
+// going away, best-effort: a stale one only fails the membership check
+// like any other non-member org.
+func (s *Store) clearActiveOrg(ctx context.Context, userID, orgID string) {
+	_ = s.updateItem(ctx, profileKey(userID), newUpdate().remove("active_organization_id", "active_project_id"),
+		attrIs("active_organization_id", orgID), ErrNotFound, nil)
+}
+
+// MyOrganization is an org as one of its members sees it in their list.
+type MyOrganization struct {
+	orgs.Organization
+	Role string
+}
+
+// ListUserOrganizations pages through the orgs a user is an active member
+// of (GSI1 on memberships), with each org read in one batch per page.
+func (s *Store) ListUserOrganizations(ctx context.Context, userID string, page Page) ([]MyOrganization, Position, error) {
+	q := onIndex(table.GSI1, userPK(userID)).sortPrefix(membershipGSI1SK("")).where(memberActive)
+	members, next, err := queryRecords(ctx, s, q, page, func(r memberRecord) memberRecord { return r })
+	if err != nil || len(members) == 0 {
+		return nil, next, err
+	}
+	keys := make([]map[string]types.AttributeValue, 0, 2*len(members))
+	for _, m := range members {
+		keys = append(keys, orgKey(m.OrgID), walletKey(m.OrgID))
+	}
+	found, err := s.getMany(ctx, keys, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]MyOrganization, 0, len(members))
+	for _, m := range members {
+		if o, err := found.org(m.OrgID); err == nil {
+			out = append(out, MyOrganization{Organization: o, Role: m.Role})
+		}
+	}
+	return out, next, nil
 }

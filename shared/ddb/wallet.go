@@ -11,16 +11,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/oklog/ulid/v2"
 
 	"github.com/orgplane/orgplane/shared/credits"
 	"github.com/orgplane/orgplane/shared/ids"
-	"github.com/orgplane/orgplane/shared/orgs"
-	"github.com/orgplane/orgplane/shared/problem"
 )
 
 // Wallet items.
@@ -33,15 +29,9 @@ import (
 // condition keeps the balance within 0..MaxBalance), the ledger entry and,
 // when the request has an Idempotency-Key, the key's guard item. The
 // ledger lives beside the org's partition so it can grow without warming it.
-const (
-	TypeLedgerEntry    = "ledger_entry"
-	TypeIdempotencyKey = "idempotency_key"
-)
 
-func ledgerEntrySK(ulid string) string    { return "TXN#" + ulid }
-func idempotencySK(keyHash string) string { return "IDEM#" + keyHash }
-func entryID(ulid string) string          { return ids.Transaction + "_" + strings.ToLower(ulid) }
-func entryULID(id string) string          { return strings.ToUpper(strings.TrimPrefix(id, ids.Transaction+"_")) }
+func entryID(ulid string) string { return ids.Transaction + "_" + strings.ToLower(ulid) }
+func entryULID(id string) string { return strings.ToUpper(strings.TrimPrefix(id, ids.Transaction+"_")) }
 
 // ledgerEntropy makes ledger ULIDs increase within a process even inside
 // one millisecond, so entries posted in quick succession list newest
@@ -62,8 +52,6 @@ func hashKey(k string) string {
 	sum := sha256.Sum256([]byte(k))
 	return hex.EncodeToString(sum[:])
 }
-
-func walletKey(orgID string) map[string]types.AttributeValue { return key(orgPK(orgID), walletSK) }
 
 // IdempotencyRetention is how long an Idempotency-Key is remembered (the
 // table's TTL removes it some time after).
@@ -124,7 +112,7 @@ type idempotencyRecord struct {
 // GetWallet reads an org's wallet; ErrNotFound when it has none yet.
 func (s *Store) GetWallet(ctx context.Context, orgID string) (credits.Wallet, error) {
 	var rec walletRecord
-	if err := s.get(ctx, orgPK(orgID), walletSK, &rec); err != nil {
+	if err := s.get(ctx, walletKey(orgID), &rec); err != nil {
 		return credits.Wallet{OrganizationID: orgID}, err
 	}
 	return rec.wallet(), nil
@@ -139,15 +127,12 @@ func (s *Store) EnsureWallet(ctx context.Context, orgID string) (credits.Wallet,
 	now := s.now()
 	rec := walletRecord{PK: orgPK(orgID), SK: walletSK, Type: TypeWallet, OrgID: orgID, Currency: credits.Currency,
 		CreatedAt: stamp(now), UpdatedAt: stamp(now), Version: 1}
-	err := s.transact(ctx, []types.TransactWriteItem{
-		s.check(key(orgPK(orgID), orgSK), "#st = :active", map[string]string{"#st": "status"},
-			map[string]types.AttributeValue{":active": str(orgs.OrgActive)}),
-		s.put(marshal(rec), "attribute_not_exists(PK)", nil, nil),
-	})
+	err := s.txn().
+		check(orgKey(orgID), orgActive, ErrNotFound).
+		put(marshal(rec), notExists, errWalletOpen).
+		run(ctx)
 	switch {
-	case failedAt(err, 0):
-		return credits.Wallet{}, false, ErrNotFound
-	case failedAt(err, 1):
+	case errors.Is(err, errWalletOpen):
 		w, err := s.GetWallet(ctx, orgID)
 		return w, false, err
 	case err != nil:
@@ -155,6 +140,9 @@ func (s *Store) EnsureWallet(ctx context.Context, orgID string) (credits.Wallet,
 	}
 	return rec.wallet(), true, nil
 }
+
+// errWalletOpen: the wallet an EnsureWallet would open exists already.
+var errWalletOpen = errors.New("ddb: wallet open")
 
 // DecodeOrganizationID reads the id of an organization item from its
 // image (a stream record's new image).
@@ -195,68 +183,63 @@ func (s *Store) Post(ctx context.Context, orgID string, p credits.Posting, idem 
 	e := credits.Entry{ID: entryID(newLedgerULID(now)), OrganizationID: orgID, Kind: p.Kind, Amount: p.Amount,
 		Reference: p.Reference, Description: p.Description, CreatedBy: p.CreatedBy, CreatedAt: now}
 	entry := newLedgerRecord(e)
-	vals := map[string]types.AttributeValue{":delta": num(e.Delta()), ":one": num(1), ":now": str(stamp(now))}
-	cond := "attribute_exists(PK)"
+	u := newUpdate().setValue("updated_at", stamp(now)).add(e.Delta(), "balance").bump()
+	var room cond
 	switch p.Kind {
 	case credits.Charge:
-		cond += " AND #bal >= :amount"
-		vals[":amount"] = num(p.Amount)
+		room = atLeast("balance", p.Amount)
 	case credits.TopUp:
-		cond += " AND #bal <= :room"
-		vals[":room"] = num(credits.MaxBalance - p.Amount)
+		room = atMost("balance", credits.MaxBalance-p.Amount)
 	default:
 		return credits.Entry{}, false, fmt.Errorf("ddb: unknown ledger entry kind %q", p.Kind)
 	}
-	var items []types.TransactWriteItem
-	if idem != nil {
-		items = append(items, s.put(marshal(idempotencyRecord{PK: ledgerPK(orgID), SK: idempotencySK(hashKey(idem.Key)),
-			Type: TypeIdempotencyKey, RequestHash: idem.RequestHash, Entry: entry, CreatedAt: stamp(now),
-			TTL: now.Add(IdempotencyRetention).Unix()}), "attribute_not_exists(PK)", nil, nil))
+	short := ErrBalanceCeiling
+	if p.Kind == credits.Charge {
+		short = ErrInsufficientCredits
 	}
-	walletAt := len(items)
-	items = append(items,
-		s.update(walletKey(orgID), "SET updated_at = :now ADD #bal :delta, version :one", cond,
-			map[string]string{"#bal": "balance"}, vals),
-		s.put(marshal(entry), "attribute_not_exists(PK)", nil, nil),
+	t := s.txn()
+	if idem != nil {
+		t.put(marshal(idempotencyRecord{PK: ledgerPK(orgID), SK: idempotencySK(hashKey(idem.Key)),
+			Type: TypeIdempotencyKey, RequestHash: idem.RequestHash, Entry: entry, CreatedAt: stamp(now),
+			TTL: now.Add(IdempotencyRetention).Unix()}), notExists, explained(func(first item) error {
+			return replayed{first}
+		}))
+	}
+	err := t.update(walletKey(orgID), u, exists.and(room), explained(func(old item) error {
+		if old == nil {
+			return ErrNoWallet
+		}
+		return short
+	})).
+		put(marshal(entry), notExists, nil).
 		// A posting admitted just before the org began deleting must not
 		// leave a ledger entry behind the purge.
-		s.check(key(orgPK(orgID), orgSK), "#ost = :oactive", map[string]string{"#ost": "status"},
-			map[string]types.AttributeValue{":oactive": str(orgs.OrgActive)}),
-	)
-	err := s.transact(ctx, items)
-	var f *txFailure
-	switch {
-	case errors.As(err, &f) && f.Index == walletAt+2:
-		return credits.Entry{}, false, ErrNotFound
-	case errors.As(err, &f) && idem != nil && f.Index == 0:
+		check(orgKey(orgID), orgActive, ErrNotFound).
+		run(ctx)
+	var r replayed
+	if errors.As(err, &r) {
 		var first idempotencyRecord
-		if err := attributevalue.UnmarshalMap(f.Item, &first); err != nil {
+		if err := attributevalue.UnmarshalMap(r.first, &first); err != nil {
 			return credits.Entry{}, false, err
 		}
 		if first.RequestHash != idem.RequestHash {
-			return credits.Entry{}, false, problem.New(problem.IdempotencyReuse,
-				"This Idempotency-Key was used for a different request; use a new key.")
+			return credits.Entry{}, false, ErrIdempotencyMismatch
 		}
 		return first.Entry.entry(), true, nil
-	case errors.As(err, &f) && f.Index == walletAt && f.Item == nil:
-		return credits.Entry{}, false, problem.New(problem.Conflict, "The organization has no wallet yet; POST its wallet to open it.")
-	case errors.As(err, &f) && f.Index == walletAt && p.Kind == credits.Charge:
-		return credits.Entry{}, false, problem.New(problem.InsufficientCredit, "The wallet's balance is less than %d credits.", p.Amount)
-	case errors.As(err, &f) && f.Index == walletAt:
-		return credits.Entry{}, false, problem.New(problem.Conflict, "The top-up would take the balance above %d credits.", credits.MaxBalance)
-	case err != nil:
+	}
+	if err != nil {
 		return credits.Entry{}, false, err
 	}
 	return e, false, nil
 }
 
+// replayed: an Idempotency-Key's guard exists, holding the first request.
+type replayed struct{ first item }
+
+func (replayed) Error() string { return "ddb: idempotency key seen before" }
+
 // ListEntries pages through an org's ledger, newest first.
 func (s *Store) ListEntries(ctx context.Context, orgID string, page Page) ([]credits.Entry, Position, error) {
-	in := &dynamodb.QueryInput{
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :prefix)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(ledgerPK(orgID)), ":prefix": str(ledgerEntrySK(""))},
-		ScanIndexForward:          aws.Bool(false),
-		ConsistentRead:            aws.Bool(true),
-	}
-	return queryRecords(ctx, s, in, page, ledgerRecord.entry)
+	q := inPartition(ledgerPK(orgID), ledgerEntrySK("")).newestFirst()
+	return queryRecords(ctx, s, q, page, ledgerRecord.entry)
 }

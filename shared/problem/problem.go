@@ -1,15 +1,13 @@
-// Package problem owns Orgplane's one application error type and its
-// rendering as RFC 9457 problem+json. Every handler returns *problem.Error
-// (or any error, which becomes an opaque 500); nothing else writes errors.
+// Package problem owns Orgplane's one application error type: a stable
+// code, a detail safe to show, field errors, and the HTTP status of each
+// code. Package api renders it as RFC 9457 problem+json; any other error
+// becomes an opaque 500 there.
 package problem
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -29,14 +27,12 @@ const (
 	AlreadyMember      Code = "already_member"
 	QuotaExceeded      Code = "quota_exceeded"
 	LastOwner          Code = "last_owner"
-	RoleInUse          Code = "role_in_use"
 	IdempotencyReuse   Code = "idempotency_mismatch"
 	Gone               Code = "gone"
 	VersionConflict    Code = "version_conflict"
 	InsufficientCredit Code = "insufficient_credits"
 	TooLarge           Code = "payload_too_large"
 	UnsupportedMedia   Code = "unsupported_media_type"
-	RateLimited        Code = "rate_limited"
 	Internal           Code = "internal"
 )
 
@@ -54,13 +50,11 @@ var statusOf = map[Code]int{
 	AlreadyMember:      http.StatusConflict,
 	QuotaExceeded:      http.StatusConflict,
 	LastOwner:          http.StatusConflict,
-	RoleInUse:          http.StatusConflict,
 	IdempotencyReuse:   http.StatusConflict,
 	Gone:               http.StatusGone,
 	VersionConflict:    http.StatusPreconditionFailed,
 	TooLarge:           http.StatusRequestEntityTooLarge,
 	UnsupportedMedia:   http.StatusUnsupportedMediaType,
-	RateLimited:        http.StatusTooManyRequests,
 	Internal:           http.StatusInternalServerError,
 }
 
@@ -121,39 +115,4 @@ func As(err error) (*Error, bool) {
 func Is(err error, code Code) bool {
 	pe, ok := As(err)
 	return ok && pe.Code == code
-}
-
-type body struct {
-	Type   string       `json:"type"`
-	Title  string       `json:"title"`
-	Status int          `json:"status"`
-	Detail string       `json:"detail"`
-	Code   Code         `json:"code"`
-	Errors []FieldError `json:"errors,omitempty"`
-}
-
-// Write renders err as problem+json. Errors that are not *Error are logged
-// with their cause and shown to the client only as "internal error".
-func Write(w http.ResponseWriter, r *http.Request, err error) {
-	pe, ok := As(err)
-	if !ok {
-		// The route pattern, not the path: invitation tokens ride in paths.
-		slog.ErrorContext(r.Context(), "internal error", "route", r.Pattern, "err", err)
-		pe = &Error{Code: Internal, Detail: "internal error"}
-	}
-	status := pe.Status()
-	if pe.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int((pe.RetryAfter+time.Second-1)/time.Second)))
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body{
-		Type:   "https://orgplane.dev/problems/" + string(pe.Code),
-		Title:  http.StatusText(status),
-		Status: status,
-		Detail: pe.Detail,
-		Code:   pe.Code,
-		Errors: pe.Fields,
-	})
 }

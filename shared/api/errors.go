@@ -1,0 +1,110 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orgplane/orgplane/shared/credits"
+	"github.com/orgplane/orgplane/shared/ddb"
+	"github.com/orgplane/orgplane/shared/problem"
+)
+
+// storeProblems says what each of the store's domain errors means to a
+// client. Handlers that know more (the slug, the email, the amount) say it
+// before falling back to this table.
+var storeProblems = map[error]*problem.Error{
+	ddb.ErrNoFreeSlug:          problem.New(problem.SlugTaken, "No free slug could be derived; choose one."),
+	ddb.ErrSlugTaken:           problem.New(problem.SlugTaken, "The slug is taken."),
+	ddb.ErrSlugMismatch:        problem.Field("confirm_slug", "must equal the organization's slug"),
+	ddb.ErrActorChanged:        problem.New(problem.Conflict, "Your own role changed; retry."),
+	ddb.ErrLastOwner:           problem.New(problem.LastOwner, "An organization must keep at least one active owner."),
+	ddb.ErrAlreadyMember:       problem.New(problem.AlreadyMember, "This email belongs to a member already."),
+	ddb.ErrEmailInvited:        problem.New(problem.Conflict, "An invitation to this email is pending; resend it instead."),
+	ddb.ErrActiveOrgChanged:    problem.New(problem.Conflict, "Your active organization changed; set it again first."),
+	ddb.ErrInviterVoid:         problem.New(problem.Gone, "Whoever sent this invitation can no longer grant it; ask for a new one."),
+	ddb.ErrEmailGuardLost:      problem.New(problem.Conflict, "This invitation no longer holds its email; ask for a new one."),
+	ddb.ErrNoWallet:            problem.New(problem.Conflict, "The organization has no wallet yet; POST its wallet to open it."),
+	ddb.ErrInsufficientCredits: problem.New(problem.InsufficientCredit, "The wallet's balance is too low."),
+	ddb.ErrBalanceCeiling:      problem.New(problem.Conflict, "The top-up would take the balance above %d credits.", credits.MaxBalance),
+	ddb.ErrIdempotencyMismatch: problem.New(problem.IdempotencyReuse, "This Idempotency-Key was used for a different request; use a new key."),
+	ddb.ErrAppBusy:             problem.New(problem.Conflict, "The app is changing right now; try again."),
+	ddb.ErrPrivateApp:          problem.New(problem.Forbidden, "This app is private: using it takes the permission apps:manage."),
+	ddb.ErrContention:          {Code: problem.Conflict, Detail: "The request kept conflicting with concurrent changes; retry.", RetryAfter: time.Second},
+}
+
+// storeError turns a store error into the problem a client sees; what
+// names the resource the request is about ("Project"). Errors that are not
+// the store's pass through.
+func storeError(err error, what string) error {
+	var quota ddb.QuotaError
+	var status ddb.InvitationStatusError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ddb.ErrNotFound):
+		return problem.NotFoundf(what)
+	case errors.Is(err, ddb.ErrBadPosition):
+		return invalidCursor()
+	case errors.Is(err, ddb.ErrVersionConflict):
+		return problem.New(problem.VersionConflict, "The %s changed since you read it; read it again.", strings.ToLower(what))
+	case errors.As(err, &quota):
+		resource := quota.Resource
+		if resource == "members" {
+			resource = "members (pending invitations count as members)"
+		}
+		return problem.New(problem.QuotaExceeded, "The organization's plan allows no more %s; upgrade the plan or remove some.", resource)
+	case errors.As(err, &status):
+		if status.Status == ddb.Superseded {
+			return problem.New(problem.Gone, "This invitation was superseded by a newer invitation email and can no longer be used.")
+		}
+		return problem.New(problem.Gone, "This invitation is %s and can no longer be used.", status.Status)
+	}
+	for domain, p := range storeProblems {
+		if errors.Is(err, domain) {
+			return p
+		}
+	}
+	return err
+}
+
+// problemBody is RFC 9457 problem+json with Orgplane's stable code.
+type problemBody struct {
+	Type   string               `json:"type"`
+	Title  string               `json:"title"`
+	Status int                  `json:"status"`
+	Detail string               `json:"detail"`
+	Code   problem.Code         `json:"code"`
+	Errors []problem.FieldError `json:"errors,omitempty"`
+}
+
+// WriteProblem renders err as problem+json. Errors that are not
+// *problem.Error are logged with their cause and shown to the client only
+// as "internal error".
+func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
+	pe, ok := problem.As(err)
+	if !ok {
+		// The route pattern, not the path: invitation tokens ride in paths.
+		slog.ErrorContext(r.Context(), "internal error", "route", r.Pattern, "err", err)
+		pe = &problem.Error{Code: problem.Internal, Detail: "internal error"}
+	}
+	status := pe.Status()
+	if pe.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((pe.RetryAfter+time.Second-1)/time.Second)))
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(problemBody{
+		Type:   "https://orgplane.dev/problems/" + string(pe.Code),
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: pe.Detail,
+		Code:   pe.Code,
+		Errors: pe.Fields,
+	})
+}
