@@ -25,6 +25,9 @@ type Route struct {
 	// Writes is false for read-only routes, whose functions get read-only
 	// table access.
 	Writes bool
+	// WhileDeleting admits the route to an org that is being deleted (every
+	// other route answers 404 there): the delete that finishes a purge.
+	WhileDeleting bool
 	// MemoryMB and TimeoutSeconds size the function; zero means the defaults.
 	MemoryMB       int
 	TimeoutSeconds int
@@ -101,14 +104,14 @@ var coreRoutes = []Route{
 	{Name: "create-organization", Method: "POST", Path: "/organizations", Writes: true, handle: (*Server).createOrganization},
 	{Name: "get-organization", Method: "GET", Path: "/organizations/{org}", Permission: access.OrgRead, handle: (*Server).getOrganization},
 	{Name: "update-organization", Method: "PATCH", Path: "/organizations/{org}", Permission: access.OrgUpdate, Writes: true, handle: (*Server).updateOrganization},
-	{Name: "delete-organization", Method: "DELETE", Path: "/organizations/{org}", Permission: access.OrgDelete, Writes: true, TimeoutSeconds: 60, handle: (*Server).deleteOrganization},
+	{Name: "delete-organization", Method: "DELETE", Path: "/organizations/{org}", Permission: access.OrgDelete, Writes: true, WhileDeleting: true, TimeoutSeconds: 60, handle: (*Server).deleteOrganization},
 
 	// Projects
 	{Name: "list-projects", Method: "GET", Path: "/organizations/{org}/projects", Permission: access.ProjectsRead, handle: (*Server).listProjects},
 	{Name: "create-project", Method: "POST", Path: "/organizations/{org}/projects", Permission: access.ProjectsCreate, Writes: true, handle: (*Server).createProject},
 	{Name: "get-project", Method: "GET", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsRead, handle: (*Server).getProject},
-	{Name: "update-project", Method: "PATCH", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsRead, Writes: true, handle: (*Server).updateProject},
-	{Name: "delete-project", Method: "DELETE", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsRead, Writes: true, handle: (*Server).deleteProject},
+	{Name: "update-project", Method: "PATCH", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsManageOwn, Writes: true, handle: (*Server).updateProject},
+	{Name: "delete-project", Method: "DELETE", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsManageOwn, Writes: true, handle: (*Server).deleteProject},
 
 	// Members and roles
 	{Name: "list-members", Method: "GET", Path: "/organizations/{org}/members", Permission: access.MembersRead, handle: (*Server).listMembers},

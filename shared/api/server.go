@@ -66,6 +66,9 @@ func (s *Server) Handler(name string) (http.Handler, error) {
 	if !ok {
 		return nil, fmt.Errorf("api: no route named %q", name)
 	}
+	if rt.handle == nil {
+		return nil, fmt.Errorf("api: route %q has no handler", name)
+	}
 	return s.mux([]Route{rt}), nil
 }
 
@@ -141,7 +144,7 @@ func (s *Server) admit(c *call) error {
 	m, status, err := s.Store.MemberAndOrg(c.ctx(), org, p.UserID)
 	// A deleting org answers only the route that finishes deleting it, so
 	// an owner can resume a purge that was cut short.
-	gone := status != orgs.OrgActive && !(status == orgs.OrgDeleting && c.route.Name == "delete-organization")
+	gone := status != orgs.OrgActive && !(status == orgs.OrgDeleting && c.route.WhileDeleting)
 	if errors.Is(err, ddb.ErrNotFound) || (err == nil && (m.Status != orgs.StatusActive || gone)) {
 		if c.route.Writes {
 			// A new user's first request still provisions them.
