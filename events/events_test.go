@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +30,7 @@ import (
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/ddblocal"
 	"github.com/orgplane/orgplane/shared/ddbtest"
-	"github.com/orgplane/orgplane/shared/mail"
+	"github.com/orgplane/orgplane/shared/testkit"
 	"github.com/orgplane/orgplane/shared/triggers"
 )
 
@@ -53,7 +52,7 @@ type functions struct {
 	readOnly *api.Server
 	client   *dynamodb.Client
 	table    string
-	mail     *fakeMail
+	mail     *testkit.Outbox
 	vars     map[string]string
 }
 
@@ -110,7 +109,7 @@ func newFunctions(t *testing.T) *functions {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &functions{app: a, readOnly: &ro, client: client, table: table, mail: &fakeMail{},
+	return &functions{app: a, readOnly: &ro, client: client, table: table, mail: &testkit.Outbox{},
 		vars: map[string]string{"TOKEN": token}}
 }
 
@@ -354,7 +353,7 @@ func (f *functions) stream(t *testing.T, name, consumer string) events.DynamoDBE
 		t.Fatal(err)
 	}
 	deps := f.app.Deps()
-	deps.Mail = f.mail
+	deps.Mail = f.mail.Sender()
 	var resp events.DynamoDBEventResponse
 	invoke(t, c.New(deps), payload, &resp)
 	return resp
@@ -418,7 +417,7 @@ func TestStreamInvitationEmailPoisoned(t *testing.T) {
 			t.Fatalf("delivery %d: failures %v, want only the poisoned record %s", i+1, got, poisoned)
 		}
 	}
-	sent := f.mail.sent()
+	sent := f.mail.Messages()
 	if len(sent) != 1 {
 		t.Fatalf("%d emails sent, want 1: %+v", len(sent), sent)
 	}
@@ -481,23 +480,4 @@ func TestScheduleStopIdleApps(t *testing.T) {
 	if got["status"] != "stopped" || got["stop_reason"] != "idle" {
 		t.Errorf("app %s after the run: status %v, stop_reason %v; want stopped, idle", appID, got["status"], got["stop_reason"])
 	}
-}
-
-// fakeMail records what it is asked to send.
-type fakeMail struct {
-	mu  sync.Mutex
-	out []mail.Message
-}
-
-func (m *fakeMail) Send(_ context.Context, msg mail.Message) (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.out = append(m.out, msg)
-	return fmt.Sprintf("fake-%d", len(m.out)), nil
-}
-
-func (m *fakeMail) sent() []mail.Message {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.out)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/mail"
 	"github.com/orgplane/orgplane/shared/tablestream"
+	"github.com/orgplane/orgplane/shared/testkit"
 	"github.com/orgplane/orgplane/shared/triggers"
 	"github.com/orgplane/orgplane/shared/walletstream"
 )
@@ -28,35 +29,10 @@ const testAppURL = "https://app.orgplane.test"
 
 var testInviteSecret = invites.Secret("api-test-invite-secret-0123456789abcdef")
 
-// testClock is a clock the test moves; the server and store read it.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// fakeSender is a mail.Sender whose behaviour is a function field.
-type fakeSender struct {
-	send func(context.Context, mail.Message) (string, error)
-}
-
-func (f fakeSender) Send(ctx context.Context, m mail.Message) (string, error) { return f.send(ctx, m) }
-
 // flowEnv is env plus a clock, a stream reader and a mailbox.
 type flowEnv struct {
 	*env
-	clock  *testClock
+	clock  *testkit.Clock
 	reader *tablestream.Reader
 	deps   triggers.Deps
 
@@ -67,7 +43,7 @@ type flowEnv struct {
 func newFlowEnv(t *testing.T) *flowEnv {
 	t.Helper()
 	ctx := context.Background()
-	clk := &testClock{t: time.Now().UTC()}
+	clk := testkit.NewClock(time.Now())
 	e := newEnvAt(t, clk.Now)
 	store, db, tableName := e.store, e.db, e.store.Table
 	streams, err := ddblocal.NewStreamsClient(ctx, ddbtest.Endpoint(t))
@@ -80,7 +56,7 @@ func newFlowEnv(t *testing.T) *flowEnv {
 	}
 	f := &flowEnv{env: e, clock: clk, reader: reader}
 	f.deps = triggers.Deps{Store: store, AppURL: testAppURL, Now: clk.Now, InviteSecret: testInviteSecret,
-		Mail: fakeSender{send: func(_ context.Context, m mail.Message) (string, error) {
+		Mail: testkit.Sender{SendFunc: func(_ context.Context, m mail.Message) (string, error) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.mailbox = append(f.mailbox, m)

@@ -94,6 +94,17 @@ func (r resp) JSON(t testing.TB) map[string]any {
 	return m
 }
 
+// as decodes the body into a typed value, so a test that asserts on a
+// field cannot pass on a misspelled name.
+func as[T any](t testing.TB, r resp) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(r.Raw, &v); err != nil {
+		t.Fatalf("body does not decode into %T: %v: %s", v, err, r.Raw)
+	}
+	return v
+}
+
 func (r resp) Str(t testing.TB, field string) string {
 	t.Helper()
 	v, _ := r.JSON(t)[field].(string)

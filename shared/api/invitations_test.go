@@ -21,63 +21,107 @@ const (
 	eve   = "eve@example.com"
 )
 
+// invitationBody is an invitation as the API shows it.
+type invitationBody struct {
+	ID          string  `json:"id"`
+	Email       string  `json:"email"`
+	Role        string  `json:"role"`
+	Status      string  `json:"status"`
+	InvitedBy   string  `json:"invited_by"`
+	ExpiresAt   string  `json:"expires_at"`
+	RespondedAt *string `json:"responded_at"`
+}
+
+type previewBody struct {
+	OrganizationName string `json:"organization_name"`
+	InviterName      string `json:"inviter_name"`
+	Role             string `json:"role"`
+	Status           string `json:"status"`
+	ExpiresAt        string `json:"expires_at"`
+}
+
+type acceptBody struct {
+	OrganizationID string `json:"organization_id"`
+	Member         struct {
+		UserID string `json:"user_id"`
+		Email  string `json:"email"`
+		Role   string `json:"role"`
+	} `json:"member"`
+}
+
+// TestInvitationFlow: each subtest makes its own org and invitation, so
+// any of them runs alone.
 func TestInvitationFlow(t *testing.T) {
 	f := newFlowEnv(t)
-	org, _ := f.newOrg(t, owner, "Acme")
+	// invited makes a fresh org (named name) inviting bob, and returns the
+	// org, the invitation and the token its email carried.
+	invited := func(t *testing.T, name string) (string, invitationBody, string) {
+		t.Helper()
+		org, _ := f.newOrg(t, owner, name)
+		r := f.must(t, 201, owner, "POST", "/organizations/"+org+"/invitations",
+			map[string]any{"email": "Bob@Example.com", "name": "Bob"})
+		return org, as[invitationBody](t, r), f.tokenFrom(t, bob)
+	}
 
-	r := f.must(t, 201, owner, "POST", "/organizations/"+org+"/invitations",
-		map[string]any{"email": "Bob@Example.com", "name": "Bob"})
-	inv := r.JSON(t)
-	if inv["email"] != bob || inv["status"] != "pending" || inv["role"] != "member" || inv["invited_by"] != userID(owner) {
-		t.Fatalf("created %v", inv)
-	}
-	if got, want := r.Header.Get("Location"), "/organizations/"+org+"/invitations/"+inv["id"].(string); got != want {
-		t.Errorf("Location %q, want %q", got, want)
-	}
-	if m, p := f.orgNumbers(t, owner, org); m != 1 || p != 1 {
-		t.Errorf("members %d pending %d, want 1 and 1", m, p)
-	}
-	got := f.must(t, 200, owner, "GET", r.Header.Get("Location"), nil)
-	if got.Str(t, "id") != inv["id"] || got.Header.Get("ETag") != `"1"` {
-		t.Errorf("GET Location: %s", got.Raw)
-	}
-	token := f.tokenFrom(t, bob)
-
+	t.Run("Create", func(t *testing.T) {
+		org, _ := f.newOrg(t, owner, "Acme")
+		r := f.must(t, 201, owner, "POST", "/organizations/"+org+"/invitations",
+			map[string]any{"email": "Bob@Example.com", "name": "Bob"})
+		inv := as[invitationBody](t, r)
+		if inv.Email != bob || inv.Status != "pending" || inv.Role != "member" || inv.InvitedBy != userID(owner) {
+			t.Fatalf("created %+v", inv)
+		}
+		if got, want := r.Header.Get("Location"), "/organizations/"+org+"/invitations/"+inv.ID; got != want {
+			t.Errorf("Location %q, want %q", got, want)
+		}
+		if m, p := f.orgNumbers(t, owner, org); m != 1 || p != 1 {
+			t.Errorf("members %d pending %d, want 1 and 1", m, p)
+		}
+		got := f.must(t, 200, owner, "GET", r.Header.Get("Location"), nil)
+		if as[invitationBody](t, got).ID != inv.ID || got.Header.Get("ETag") != `"1"` {
+			t.Errorf("GET Location: %s", got.Raw)
+		}
+		f.tokenFrom(t, bob) // the email went out
+	})
 	t.Run("Preview", func(t *testing.T) {
-		p := f.must(t, 200, "", "GET", "/invitations/"+token, nil).JSON(t)
-		want := map[string]any{"organization_name": "Acme", "inviter_name": "olivia", "role": "member", "status": "pending",
-			"expires_at": inv["expires_at"]}
-		if fmt.Sprint(p) != fmt.Sprint(want) {
-			t.Errorf("preview %v, want %v", p, want)
+		_, inv, token := invited(t, "Preview Co")
+		got := as[previewBody](t, f.must(t, 200, "", "GET", "/invitations/"+token, nil))
+		want := previewBody{OrganizationName: "Preview Co", InviterName: "olivia", Role: "member", Status: "pending", ExpiresAt: inv.ExpiresAt}
+		if got != want {
+			t.Errorf("preview %+v, want %+v", got, want)
 		}
 	})
 	t.Run("Accept", func(t *testing.T) {
-		a := f.must(t, 200, bob, "POST", "/invitations/"+token+"/accept", nil).JSON(t)
-		m := a["member"].(map[string]any)
-		if a["organization_id"] != org || m["user_id"] != userID(bob) || m["role"] != "member" || m["email"] != bob {
-			t.Fatalf("accept %v", a)
+		org, _, token := invited(t, "Accept Co")
+		a := as[acceptBody](t, f.must(t, 200, bob, "POST", "/invitations/"+token+"/accept", nil))
+		if a.OrganizationID != org || a.Member.UserID != userID(bob) || a.Member.Role != "member" || a.Member.Email != bob {
+			t.Fatalf("accept %+v", a)
 		}
 		f.must(t, 200, bob, "GET", "/organizations/"+org, nil)
 		if m, p := f.orgNumbers(t, owner, org); m != 2 || p != 0 {
 			t.Errorf("members %d pending %d, want 2 and 0", m, p)
 		}
-		list := f.must(t, 200, owner, "GET", "/organizations/"+org+"/invitations", nil).Data(t)
-		if len(list) != 1 || list[0]["status"] != "accepted" || list[0]["responded_at"] == nil {
-			t.Errorf("list %v", list)
+		list := as[struct{ Data []invitationBody }](t, f.must(t, 200, owner, "GET", "/organizations/"+org+"/invitations", nil)).Data
+		if len(list) != 1 || list[0].Status != "accepted" || list[0].RespondedAt == nil {
+			t.Errorf("list %+v", list)
 		}
 	})
 	t.Run("ErrUsedToken", func(t *testing.T) {
+		_, _, token := invited(t, "Used Co")
+		f.must(t, 200, bob, "POST", "/invitations/"+token+"/accept", nil)
 		if r := f.call(t, bob, "POST", "/invitations/"+token+"/accept", nil); r.Status != 410 || r.Code(t) != "gone" {
 			t.Fatalf("second accept: %d %s", r.Status, r.Raw)
 		}
 		if r := f.call(t, bob, "POST", "/invitations/"+token+"/decline", nil); r.Status != 410 {
 			t.Fatalf("decline after accept: %d %s", r.Status, r.Raw)
 		}
-		if p := f.must(t, 200, "", "GET", "/invitations/"+token, nil).JSON(t); p["status"] != "accepted" {
-			t.Errorf("preview after accept %v", p)
+		if p := as[previewBody](t, f.must(t, 200, "", "GET", "/invitations/"+token, nil)); p.Status != "accepted" {
+			t.Errorf("preview after accept %+v", p)
 		}
 	})
 	t.Run("ErrAlreadyMember", func(t *testing.T) {
+		org, _, token := invited(t, "Member Co")
+		f.must(t, 200, bob, "POST", "/invitations/"+token+"/accept", nil)
 		if r := f.call(t, owner, "POST", "/organizations/"+org+"/invitations", map[string]any{"email": bob}); r.Status != 409 || r.Code(t) != "already_member" {
 			t.Fatalf("inviting a member: %d %s", r.Status, r.Raw)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/orgplane/orgplane/shared/mail"
 	"github.com/orgplane/orgplane/shared/orgs"
 	"github.com/orgplane/orgplane/shared/tablestream"
+	"github.com/orgplane/orgplane/shared/testkit"
 	"github.com/orgplane/orgplane/shared/triggers"
 )
 
@@ -31,57 +32,11 @@ const appURL = "https://app.orgplane.test"
 
 var testSecret = invites.Secret("test-invite-secret-test-invite-secret")
 
-// fakeSender is a mail.Sender whose behaviour is a function field.
-type fakeSender struct {
-	send func(context.Context, mail.Message) (string, error)
-}
-
-func (f fakeSender) Send(ctx context.Context, m mail.Message) (string, error) { return f.send(ctx, m) }
-
-// outbox records what a fake sender sent.
-type outbox struct {
-	mu   sync.Mutex
-	sent []mail.Message
-}
-
-func (o *outbox) sender() fakeSender {
-	return fakeSender{send: func(_ context.Context, m mail.Message) (string, error) {
-		o.mu.Lock()
-		defer o.mu.Unlock()
-		o.sent = append(o.sent, m)
-		return fmt.Sprintf("msg-%d", len(o.sent)), nil
-	}}
-}
-
-func (o *outbox) messages() []mail.Message {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]mail.Message(nil), o.sent...)
-}
-
-// clock is a settable clock for the store.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	store  *ddb.Store
 	reader *tablestream.Reader
 	filter triggers.Filter
-	clock  *clock
+	clock  *testkit.Clock
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -100,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 	if !ok {
 		t.Fatalf("no stream consumer %s in triggers.StreamConsumers", invitemail.Name)
 	}
-	clk := &clock{t: time.Now().UTC()}
+	clk := testkit.NewClock(time.Now())
 	store := ddb.New(db, table)
 	store.Now = clk.Now
 	return &fixture{store: store, reader: r, filter: c.Filter, clock: clk}
@@ -143,18 +98,9 @@ func (f *fixture) invite(t *testing.T, inviter orgs.Member, email string) invite
 	return inv
 }
 
-// batch reads the stream until it holds n records the consumer's filter
-// selects, as the event source mapping would hand them over.
 func (f *fixture) batch(t *testing.T, n int) events.DynamoDBEvent {
 	t.Helper()
-	recs, err := f.reader.ReadMatching(context.Background(), f.filter.Match, n, 50)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(recs) != n {
-		t.Fatalf("the filter selected %d records, want %d", len(recs), n)
-	}
-	return events.DynamoDBEvent{Records: recs}
+	return testkit.Batch(t, f.reader, f.filter.Match, n)
 }
 
 var linkPattern = regexp.MustCompile(regexp.QuoteMeta(appURL) + `/invitations/([A-Za-z0-9_-]{43})`)
@@ -198,8 +144,8 @@ func TestBatchFedTenTimes(t *testing.T) {
 		f.invite(t, owner, e)
 	}
 	ev := f.batch(t, 3)
-	var box outbox
-	h := f.handler(box.sender())
+	var box testkit.Outbox
+	h := f.handler(box.Sender())
 
 	var wg sync.WaitGroup
 	for range 10 {
@@ -220,7 +166,7 @@ func TestBatchFedTenTimes(t *testing.T) {
 	wg.Wait()
 	redeliver(t, h, ev)
 
-	sent := box.messages()
+	sent := box.Messages()
 	if len(sent) != 3 {
 		t.Fatalf("%d emails sent, want 3 (one per send request): %v", len(sent), recipients(sent))
 	}
@@ -272,10 +218,10 @@ func TestResend(t *testing.T) {
 	owner := f.newOrg(t, "Acme")
 	inv := f.invite(t, owner, "ada@example.com")
 	first := f.batch(t, 1)
-	var box outbox
-	h := f.handler(box.sender())
+	var box testkit.Outbox
+	h := f.handler(box.Sender())
 	redeliver(t, h, first)
-	oldToken := tokenIn(t, box.messages()[0])
+	oldToken := tokenIn(t, box.Messages()[0])
 
 	nonce := invites.NewNonce()
 	token, _ := testSecret.Token(inv.ID, nonce)
@@ -285,7 +231,7 @@ func TestResend(t *testing.T) {
 	second := f.batch(t, 1)
 	redeliver(t, h, second)
 	redeliver(t, h, first) // late redelivery of the first send
-	sent := box.messages()
+	sent := box.Messages()
 	if len(sent) != 2 {
 		t.Fatalf("%d emails, want 2 (creation and resend)", len(sent))
 	}
@@ -318,15 +264,15 @@ func TestPoisonedRecord(t *testing.T) {
 	poison.Change.SequenceNumber = "poison-1"
 	ev.Records = append(ev.Records[:4:4], append([]events.DynamoDBEventRecord{poison}, ev.Records[4:]...)...)
 
-	var box outbox
-	resp, err := f.handler(box.sender())(context.Background(), ev)
+	var box testkit.Outbox
+	resp, err := f.handler(box.Sender())(context.Background(), ev)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "poison-1" {
 		t.Fatalf("failures %v, want only the poisoned record", resp.BatchItemFailures)
 	}
-	if n := len(box.messages()); n != 9 {
+	if n := len(box.Messages()); n != 9 {
 		t.Fatalf("%d emails, want 9", n)
 	}
 }
@@ -337,10 +283,10 @@ func TestSendFailure(t *testing.T) {
 	f := newFixture(t)
 	f.invite(t, f.newOrg(t, "Acme"), "ada@example.com")
 	ev := f.batch(t, 1)
-	var box outbox
+	var box testkit.Outbox
 	var calls int
 	var mu sync.Mutex
-	flaky := fakeSender{send: func(ctx context.Context, m mail.Message) (string, error) {
+	flaky := testkit.Sender{SendFunc: func(ctx context.Context, m mail.Message) (string, error) {
 		mu.Lock()
 		calls++
 		first := calls == 1
@@ -348,7 +294,7 @@ func TestSendFailure(t *testing.T) {
 		if first {
 			return "", errors.New("smtp: 451 try again later")
 		}
-		return box.sender().Send(ctx, m)
+		return box.Sender().Send(ctx, m)
 	}}
 	h := f.handler(flaky)
 	resp, _ := h(context.Background(), ev)
@@ -357,7 +303,7 @@ func TestSendFailure(t *testing.T) {
 	}
 	redeliver(t, h, ev)
 	redeliver(t, h, ev)
-	if n := len(box.messages()); n != 1 {
+	if n := len(box.Messages()); n != 1 {
 		t.Fatalf("%d emails after the retry, want 1", n)
 	}
 }
@@ -380,14 +326,14 @@ func TestClaimHeldElsewhere(t *testing.T) {
 	if c, err := f.store.ClaimInvitationEmail(context.Background(), req, "crashed-worker", invitemail.DefaultLease); err != nil || c != ddb.ClaimTaken {
 		t.Fatalf("claim: %v %v", c, err)
 	}
-	var box outbox
-	h := f.handler(box.sender())
-	if resp, _ := h(context.Background(), ev); len(resp.BatchItemFailures) != 1 || len(box.messages()) != 0 {
-		t.Fatalf("with a live claim elsewhere: failures %v, %d emails; want the record reported, nothing sent", resp.BatchItemFailures, len(box.messages()))
+	var box testkit.Outbox
+	h := f.handler(box.Sender())
+	if resp, _ := h(context.Background(), ev); len(resp.BatchItemFailures) != 1 || len(box.Messages()) != 0 {
+		t.Fatalf("with a live claim elsewhere: failures %v, %d emails; want the record reported, nothing sent", resp.BatchItemFailures, len(box.Messages()))
 	}
 	f.clock.Advance(invitemail.DefaultLease + time.Second)
 	redeliver(t, h, ev)
-	if n := len(box.messages()); n != 1 {
+	if n := len(box.Messages()); n != 1 {
 		t.Fatalf("%d emails after the claim expired, want 1", n)
 	}
 }
@@ -414,12 +360,12 @@ func TestNoLongerCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Advance(invites.Lifetime) // the third has expired by the time its record runs
-	var box outbox
-	resp, err := f.handler(box.sender())(ctx, ev)
+	var box testkit.Outbox
+	resp, err := f.handler(box.Sender())(ctx, ev)
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("%v %v", resp, err)
 	}
-	if n := len(box.messages()); n != 0 {
+	if n := len(box.Messages()); n != 0 {
 		t.Fatalf("%d emails sent for invitations that can no longer be used (%s)", n, expiring.ID)
 	}
 }
@@ -430,11 +376,11 @@ func TestSecretMismatch(t *testing.T) {
 	f := newFixture(t)
 	f.invite(t, f.newOrg(t, "Acme"), "ada@example.com")
 	ev := f.batch(t, 1)
-	var box outbox
+	var box testkit.Outbox
 	c, _ := triggers.FindStream(invitemail.Name)
-	h := c.New(triggers.Deps{Store: f.store, Mail: box.sender(), InviteSecret: invites.Secret(strings.Repeat("x", 32)), AppURL: appURL})
-	if resp, _ := h(context.Background(), ev); len(resp.BatchItemFailures) != 1 || len(box.messages()) != 0 {
-		t.Fatalf("failures %v, %d emails; want the record reported and nothing sent", resp.BatchItemFailures, len(box.messages()))
+	h := c.New(triggers.Deps{Store: f.store, Mail: box.Sender(), InviteSecret: invites.Secret(strings.Repeat("x", 32)), AppURL: appURL})
+	if resp, _ := h(context.Background(), ev); len(resp.BatchItemFailures) != 1 || len(box.Messages()) != 0 {
+		t.Fatalf("failures %v, %d emails; want the record reported and nothing sent", resp.BatchItemFailures, len(box.Messages()))
 	}
 }
 

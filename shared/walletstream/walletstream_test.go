@@ -15,6 +15,7 @@ import (
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
 	"github.com/orgplane/orgplane/shared/tablestream"
+	"github.com/orgplane/orgplane/shared/testkit"
 	"github.com/orgplane/orgplane/shared/triggers"
 	"github.com/orgplane/orgplane/shared/walletstream"
 )
@@ -57,18 +58,9 @@ func (f *fixture) newOrg(t *testing.T, n int) orgs.Organization {
 	return o
 }
 
-// batch reads the stream until it holds n records the consumer's filter
-// selects, as the event source mapping would hand them over.
 func (f *fixture) batch(t *testing.T, n int) events.DynamoDBEvent {
 	t.Helper()
-	recs, err := f.reader.ReadMatching(context.Background(), f.filter.Match, n, 50)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(recs) != n {
-		t.Fatalf("the filter selected %d records, want %d", len(recs), n)
-	}
-	return events.DynamoDBEvent{Records: recs}
+	return testkit.Batch(t, f.reader, f.filter.Match, n)
 }
 
 func TestRedeliveredBatch(t *testing.T) {
