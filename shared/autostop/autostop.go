@@ -9,8 +9,8 @@
 // batches, with a bounded number of batches in flight. A stop loses to an
 // access that lands first. Stopped instances leave the index, so the job
 // keeps no cursor between runs: a run that stops early, before its Lambda
-// deadline, leaves the rest in the index for the next run, and running it
-// twice stops nothing twice.
+// deadline or on a transient DynamoDB fault, leaves the rest in the index
+// for the next run, and running it twice stops nothing twice.
 package autostop
 
 import (
@@ -65,7 +65,7 @@ type Result struct {
 	Found    int  // idle candidates read from the index
 	Stopped  int  // instances this run stopped
 	Skipped  int  // candidates a concurrent change won (accessed, stopped, removed)
-	Deferred int  // candidates read but left for the next run (deadline)
+	Deferred int  // candidates read but left for the next run (deadline, transient faults)
 	Complete bool // false when the run stopped early; the next run resumes
 }
 
@@ -113,6 +113,18 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 		errMu.Unlock()
 		cancel()
 	}
+	// setBack leaves work for the next run when DynamoDB is briefly
+	// unable to serve (throttling, lock timeouts, 5xx): the run goes on
+	// with the rest and reports itself incomplete rather than failed.
+	setBack := func(err error, left int) bool {
+		if !ddb.Transient(err) || ctx.Err() != nil {
+			return false
+		}
+		deferred.Add(int64(left))
+		early.Store(true)
+		slog.WarnContext(ctx, Name+": work deferred to the next run", "deferred", left, "err", err)
+		return true
+	}
 	// more reports whether there is time to start more work.
 	more := func() bool {
 		if ctx.Err() != nil || !j.timeLeft(ctx) {
@@ -134,7 +146,7 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 				n, k, err := j.Store.StopIdleApps(ctx, b, apps.ScheduleActor(Name))
 				stopped.Add(int64(n))
 				skipped.Add(int64(k))
-				if err != nil {
+				if err != nil && !setBack(err, len(b)-n-k) {
 					deferred.Add(int64(len(b) - n - k))
 					fail(err)
 				}
@@ -151,7 +163,9 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 			for more() {
 				idle, next, err := j.Store.IdleApps(ctx, shard, cutoff, page)
 				if err != nil {
-					fail(err)
+					if !setBack(err, 0) {
+						fail(err)
+					}
 					return
 				}
 				found.Add(int64(len(idle)))
