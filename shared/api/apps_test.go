@@ -121,7 +121,7 @@ func TestAppSecretsAreMasked(t *testing.T) {
 	if env["LLM_API_KEY"] != catalog.Mask || env["MODEL"] != "gpt-4o-mini" || len(env) != 2 {
 		t.Fatalf("env = %v, want the secret masked and the default filled in", env)
 	}
-	if got["status"] != "running" || got["health"] != "healthy" || got["stop_reason"] != nil || got["stopped_at"] != nil {
+	if got["status"] != "running" || got["health"] != "healthy" || !isNull(got, "stop_reason") || !isNull(got, "stopped_at") {
 		t.Fatalf("new instance %v", got)
 	}
 	created, _ := time.Parse(time.RFC3339, got["created_at"].(string))
@@ -283,7 +283,7 @@ func TestAppQuota(t *testing.T) {
 		t.Fatalf("app_count after uninstall = %v", got["app_count"])
 	}
 	e.must(t, 201, owner, "POST", "/organizations/"+org+"/apps", map[string]any{"template_id": "status-page", "env": map[string]any{"PAGE_TITLE": "Status"}})
-	if got := e.must(t, 200, owner, "GET", "/organizations/"+org+"/apps", nil).Data(t); len(got) != 1 || got[0]["trial_ends_at"] != nil {
+	if got := e.must(t, 200, owner, "GET", "/organizations/"+org+"/apps", nil).Data(t); len(got) != 1 || !isNull(got[0], "trial_ends_at") {
 		t.Fatalf("after reinstall: %v (status-page has no trial)", got)
 	}
 }
@@ -312,7 +312,7 @@ func TestAppLifecycleStory(t *testing.T) {
 		t.Fatalf("stopped list: %v", got)
 	}
 	woke := e.must(t, 200, member, "POST", appPath(org, app, "/access"), nil).JSON(t)
-	if woke["status"] != "running" || woke["stop_reason"] != nil || woke["stopped_at"] != nil {
+	if woke["status"] != "running" || !isNull(woke, "stop_reason") || !isNull(woke, "stopped_at") {
 		t.Fatalf("access did not start the app: %v", woke)
 	}
 	if env, _ := woke["env"].(map[string]any); env["MODEL"] != "gpt-4o-mini" || env["LLM_API_KEY"] != catalog.Mask {

@@ -105,6 +105,14 @@ func as[T any](t testing.TB, r resp) T {
 	return v
 }
 
+// isNull reports whether a response object holds field as null: a
+// misspelled or missing field is not null, so an "is cleared" check
+// cannot pass by accident.
+func isNull(m map[string]any, field string) bool {
+	v, ok := m[field]
+	return ok && v == nil
+}
+
 func (r resp) Str(t testing.TB, field string) string {
 	t.Helper()
 	v, _ := r.JSON(t)[field].(string)

@@ -41,7 +41,7 @@ func TestOrganizationLifecycle(t *testing.T) {
 			t.Fatalf("stale If-Match → %d %s", r.Status, r.Raw)
 		}
 		r = e.must(t, 200, owner, "PATCH", "/organizations/"+org, map[string]any{"logo_url": nil})
-		if r.JSON(t)["logo_url"] != nil || r.Str(t, "name") != "Acme" {
+		if !isNull(r.JSON(t), "logo_url") || r.Str(t, "name") != "Acme" {
 			t.Fatalf("null did not clear logo_url: %s", r.Raw)
 		}
 	})
@@ -67,7 +67,7 @@ func TestOrganizationLifecycle(t *testing.T) {
 				t.Fatalf("%s still holds %d items (%v)", pk, len(out.Items), err)
 			}
 		}
-		if me := e.must(t, 200, "admin@life.test", "GET", "/me", nil).JSON(t); me["active_organization_id"] != nil {
+		if me := e.must(t, 200, "admin@life.test", "GET", "/me", nil).JSON(t); !isNull(me, "active_organization_id") {
 			t.Fatalf("a member still points at the deleted org: %v", me)
 		}
 		e.must(t, 201, owner, "POST", "/organizations", map[string]any{"name": "Reborn", "slug": slug})
@@ -84,7 +84,7 @@ func TestActiveOrganizationAndProject(t *testing.T) {
 
 	e.must(t, 404, u, "PUT", "/me/active-organization", map[string]any{"organization_id": other})
 	me := e.must(t, 200, u, "PUT", "/me/active-organization", map[string]any{"organization_id": org}).JSON(t)
-	if me["active_organization_id"] != org || me["active_project_id"] != nil {
+	if me["active_organization_id"] != org || !isNull(me, "active_project_id") {
 		t.Fatalf("me = %v", me)
 	}
 	e.must(t, 404, u, "PUT", "/me/active-project", map[string]any{"project_id": otherPrj})
@@ -94,7 +94,7 @@ func TestActiveOrganizationAndProject(t *testing.T) {
 	personal := e.must(t, 200, u, "GET", "/me/organizations", nil).Data(t)
 	for _, o := range personal {
 		if o["personal"] == true {
-			if me := e.must(t, 200, u, "PUT", "/me/active-organization", map[string]any{"organization_id": o["id"]}).JSON(t); me["active_project_id"] != nil {
+			if me := e.must(t, 200, u, "PUT", "/me/active-organization", map[string]any{"organization_id": o["id"]}).JSON(t); !isNull(me, "active_project_id") {
 				t.Fatalf("switching org kept the project: %v", me)
 			}
 		}
