@@ -1,5 +1,6 @@
-// Package access owns the permission catalog, the built-in roles with their
-// levels, and the rules for who may grant or change which role.
+// Package access owns the permission catalog, the built-in roles and the
+// role templates with their levels, and the rules for who may grant,
+// change, define or edit which role.
 package access
 
 import (
@@ -89,13 +90,18 @@ const (
 	MaxCustomLevel = 79
 )
 
-// Role is a named permission set with a level.
+// Role is a named permission set with a level: a built-in, or an org's
+// custom role (id role_…, level MinCustomLevel–MaxCustomLevel).
 type Role struct {
-	ID          string       `json:"id"`
-	Name        string       `json:"name"`
-	Level       int          `json:"level"`
-	Permissions []Permission `json:"permissions"`
-	BuiltIn     bool         `json:"built_in"`
+	ID          string
+	Name        string
+	Description string
+	Level       int
+	Permissions []Permission
+	BuiltIn     bool
+	// Deleting: the role's holders are being moved to another role; it can
+	// no longer be given.
+	Deleting bool
 }
 
 // Can reports whether the role grants p. Managing every project includes
@@ -154,22 +160,6 @@ func MayInvite(actor, target Role) error {
 		return ErrLevelTooHigh
 	}
 	return nil
-}
-
-// Granters are the built-in roles whose holders may invite someone with
-// the role (MayInvite).
-func Granters(role string) []string {
-	target, ok := BuiltIn(role)
-	if !ok {
-		return nil
-	}
-	var ids []string
-	for _, r := range BuiltIns {
-		if MayInvite(r, target) == nil {
-			ids = append(ids, r.ID)
-		}
-	}
-	return ids
 }
 
 // MayManage reports whether an actor at level actor may change or remove a

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,6 +34,8 @@ var storeProblems = map[error]*problem.Error{
 	ddb.ErrBalanceCeiling:      problem.New(problem.Conflict, "The top-up would take the balance above %d credits.", credits.MaxBalance),
 	ddb.ErrIdempotencyMismatch: problem.New(problem.IdempotencyReuse, "This Idempotency-Key was used for a different request; use a new key."),
 	ddb.ErrAppBusy:             problem.New(problem.Conflict, "The app is changing right now; try again."),
+	ddb.ErrRoleNameTaken:       problem.New(problem.RoleNameTaken, "Another role of this organization has that name."),
+	ddb.ErrRolesChanged:        problem.New(problem.Conflict, "The organization's roles changed while you acted; read them again and retry."),
 	ddb.ErrPrivateApp:          problem.New(problem.Forbidden, "This app is private: using it takes the permission apps:manage."),
 	ddb.ErrContention:          {Code: problem.Conflict, Detail: "The request kept conflicting with concurrent changes; retry.", RetryAfter: time.Second},
 }
@@ -43,6 +46,7 @@ var storeProblems = map[error]*problem.Error{
 func storeError(err error, what string) error {
 	var quota ddb.QuotaError
 	var status ddb.InvitationStatusError
+	var inUse ddb.RoleInUseError
 	switch {
 	case err == nil:
 		return nil
@@ -58,6 +62,10 @@ func storeError(err error, what string) error {
 			resource = "members (pending invitations count as members)"
 		}
 		return problem.New(problem.QuotaExceeded, "The organization's plan allows no more %s; upgrade the plan or remove some.", resource)
+	case errors.As(err, &inUse):
+		return &problem.Error{Code: problem.RoleInUse,
+			Detail:     "The role is still held; move its holders with ?reassign_to=<role> or change them first.",
+			Extensions: map[string]any{"member_count": inUse.Members, "invitation_count": inUse.Invitations}}
 	case errors.As(err, &status):
 		if status.Status == ddb.Superseded {
 			return problem.New(problem.Gone, "This invitation was superseded by a newer invitation email and can no longer be used.")
@@ -99,12 +107,24 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(problemBody{
+	body := problemBody{
 		Type:   "https://orgplane.dev/problems/" + string(pe.Code),
 		Title:  http.StatusText(status),
 		Status: status,
 		Detail: pe.Detail,
 		Code:   pe.Code,
 		Errors: pe.Fields,
-	})
+	}
+	if len(pe.Extensions) == 0 {
+		_ = json.NewEncoder(w).Encode(body)
+		return
+	}
+	// Extension members sit beside the standard ones, which they never
+	// replace.
+	out := maps.Clone(pe.Extensions)
+	std, _ := json.Marshal(body)
+	var members map[string]any
+	_ = json.Unmarshal(std, &members)
+	maps.Copy(out, members)
+	_ = json.NewEncoder(w).Encode(out)
 }

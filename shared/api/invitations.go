@@ -32,6 +32,7 @@ type invitationView struct {
 	Email          string  `json:"email"`
 	Name           *string `json:"name"`
 	Role           string  `json:"role"`
+	RoleExpiresAt  *string `json:"role_expires_at"`
 	Status         string  `json:"status"`
 	InvitedBy      string  `json:"invited_by"`
 	InviterName    string  `json:"inviter_name"`
@@ -45,14 +46,13 @@ type invitationView struct {
 
 func viewInvitation(i invites.Invitation, now time.Time) invitationView {
 	return invitationView{ID: i.ID, OrganizationID: i.OrganizationID, Email: i.Email, Name: strOrNil(i.Name),
-		Role: i.Role, Status: i.StatusAt(now), InvitedBy: i.InviterID, InviterName: i.InviterName,
+		Role: i.Role, RoleExpiresAt: tsOrNil(i.RoleExpiresAt), Status: i.StatusAt(now), InvitedBy: i.InviterID, InviterName: i.InviterName,
 		SendCount: i.SendCount, ExpiresAt: ts(i.ExpiresAt), RespondedAt: tsOrNil(i.RespondedAt),
 		CreatedAt: ts(i.CreatedAt), UpdatedAt: ts(i.UpdatedAt), Version: i.Version}
 }
 
 // mayInviteAs applies access.MayInvite to an invitation's role.
-func mayInviteAs(c *call, role string) error {
-	target, _ := access.BuiltIn(role)
+func mayInviteAs(c *call, target access.Role) error {
 	switch access.MayInvite(c.role, target) {
 	case nil:
 		return nil
@@ -66,9 +66,10 @@ func mayInviteAs(c *call, role string) error {
 
 func (s *Server) createInvitation(c *call) error {
 	var in struct {
-		Email *string `json:"email"`
-		Role  *string `json:"role"`
-		Name  *string `json:"name"`
+		Email         *string          `json:"email"`
+		Role          *string          `json:"role"`
+		RoleExpiresAt Optional[string] `json:"role_expires_at"`
+		Name          *string          `json:"name"`
 	}
 	if err := decode(c.r, &in); err != nil {
 		return err
@@ -79,18 +80,23 @@ func (s *Server) createInvitation(c *call) error {
 	} else {
 		check.Email("email", *in.Email)
 	}
-	role := access.Member
-	if in.Role != nil {
-		if _, ok := access.BuiltIn(*in.Role); !ok {
-			check.Add("role", "must be a role id: owner, admin or member")
-		}
-		role = *in.Role
-	}
 	if in.Name != nil {
 		check.Name("name", *in.Name)
 	}
+	expires := elevationEnd(&check, in.RoleExpiresAt, c.now())
 	if err := check.Err(); err != nil {
 		return err
+	}
+	role, _ := access.BuiltIn(access.Member)
+	if in.Role != nil {
+		r, err := knownRole(c, "role", *in.Role)
+		if err != nil {
+			return err
+		}
+		role = r
+	}
+	if !expires.IsZero() && (role.ID == access.Owner || role.ID == access.Member) {
+		return problem.Field("role_expires_at", "applies to an elevation: a role above member and below owner")
 	}
 	if err := mayInviteAs(c, role); err != nil {
 		return err
@@ -101,7 +107,8 @@ func (s *Server) createInvitation(c *call) error {
 		return err
 	}
 	inv, err := s.Store.CreateInvitation(c.ctx(), ddb.NewInvitation{ID: id, Inviter: c.member, Email: *in.Email,
-		Name: deref(in.Name), Role: role, Nonce: nonce, TokenHash: invites.Hash(token)})
+		Name: deref(in.Name), Role: role.ID, RoleExpiresAt: expires, Nonce: nonce, TokenHash: invites.Hash(token),
+		RolesVersion: c.org.RolesVersion})
 	switch {
 	case errors.Is(err, ddb.ErrAlreadyMember):
 		return problem.New(problem.AlreadyMember, "%s is already a member.", *in.Email)
@@ -166,7 +173,7 @@ func (s *Server) revokeInvitation(c *call) error {
 	if err != nil {
 		return err
 	}
-	if !access.MayGrant(c.role.Level, levelOf(inv.Role)) {
+	if !access.MayGrant(c.role.Level, levelOf(c, inv.Role)) {
 		return problem.New(problem.Forbidden, "You may revoke only invitations to roles below your own.")
 	}
 	var closed ddb.InvitationStatusError
@@ -183,7 +190,8 @@ func (s *Server) resendInvitation(c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := mayInviteAs(c, inv.Role); err != nil {
+	role, _ := c.org.Role(inv.Role)
+	if err := mayInviteAs(c, role); err != nil {
 		return err
 	}
 	nonce := invites.NewNonce()
@@ -261,7 +269,7 @@ func (s *Server) acceptInvitation(c *call) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.Store.AcceptInvitation(c.ctx(), inv, hash, u)
+	m, err := s.Store.AcceptInvitation(c.ctx(), inv, org, hash, u)
 	if errors.Is(err, ddb.ErrAlreadyMember) {
 		return problem.New(problem.AlreadyMember, "You are already a member of this organization.")
 	}
@@ -273,7 +281,7 @@ func (s *Server) acceptInvitation(c *call) error {
 		OrganizationID   string     `json:"organization_id"`
 		OrganizationName string     `json:"organization_name"`
 		Member           memberView `json:"member"`
-	}{org.ID, org.Name, viewMember(m)})
+	}{org.ID, org.Name, viewMember(m, c.now())})
 }
 
 func (s *Server) declineInvitation(c *call) error {

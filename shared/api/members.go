@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/orgplane/orgplane/shared/access"
 	"github.com/orgplane/orgplane/shared/ddb"
@@ -20,8 +21,8 @@ func (s *Server) listMembers(c *call) error {
 		return problem.Field("q", "must be at most 254 characters")
 	}
 	if _, ok := q["role"]; ok {
-		if _, known := access.BuiltIn(f.Role); !known {
-			return problem.Field("role", "must be a role id: owner, admin or member")
+		if _, known := c.org.Role(f.Role); !known {
+			return problem.Field("role", "must be a role of this organization")
 		}
 	}
 	if _, ok := q["status"]; ok && f.Status != orgs.StatusActive && f.Status != orgs.StatusInactive {
@@ -37,7 +38,7 @@ func (s *Server) listMembers(c *call) error {
 	}
 	views := make([]memberView, len(members))
 	for i, m := range members {
-		views[i] = viewMember(m)
+		views[i] = viewMember(m, c.now())
 	}
 	return c.reply(http.StatusOK, listOf(views, s.next(c.orgID, "members", next)))
 }
@@ -52,15 +53,16 @@ func (s *Server) target(c *call) (orgs.Member, error) {
 	return m, storeError(err, "Member")
 }
 
-func levelOf(roleID string) int {
-	r, _ := access.BuiltIn(roleID)
+// levelOf is the level of a role of the caller's org (0 when unknown).
+func levelOf(c *call, roleID string) int {
+	r, _ := c.org.Role(roleID)
 	return r.Level
 }
 
-// mayManageMember applies the role-level rule: only members below your
-// own level (owners also manage owners).
+// mayManageMember applies the role-level rule to the role the target acts
+// with: only members below your own level (owners also manage owners).
 func mayManageMember(c *call, target orgs.Member) error {
-	if !access.MayManage(c.role.Level, levelOf(target.Role)) {
+	if !access.MayManage(c.role.Level, levelOf(c, target.RoleAt(c.now()))) {
 		return problem.New(problem.Forbidden, "You may change only members whose role is below yours.")
 	}
 	return nil
@@ -74,7 +76,7 @@ func (s *Server) getMember(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.replyVersioned(http.StatusOK, m.Version, viewMember(m))
+	return c.replyVersioned(http.StatusOK, m.Version, viewMember(m, c.now()))
 }
 
 func (s *Server) updateMember(c *call) error {
@@ -83,24 +85,21 @@ func (s *Server) updateMember(c *call) error {
 		return err
 	}
 	var in struct {
-		Role   *string `json:"role"`
-		Status *string `json:"status"`
+		Role          *string          `json:"role"`
+		RoleExpiresAt Optional[string] `json:"role_expires_at"`
+		Status        *string          `json:"status"`
 	}
 	if err := decode(c.r, &in); err != nil {
 		return err
 	}
 	var check orgs.Check
-	if in.Role == nil && in.Status == nil {
-		check.Add("role", "give a role or a status to change")
-	}
-	if in.Role != nil {
-		if _, ok := access.BuiltIn(*in.Role); !ok {
-			check.Add("role", "must be a role id: owner, admin or member")
-		}
+	if in.Role == nil && in.Status == nil && !in.RoleExpiresAt.Set {
+		check.Add("role", "give a role, a role_expires_at or a status to change")
 	}
 	if in.Status != nil && *in.Status != orgs.StatusActive && *in.Status != orgs.StatusInactive {
 		check.Add("status", "must be active or inactive")
 	}
+	expires := elevationEnd(&check, in.RoleExpiresAt, c.now())
 	if err := check.Err(); err != nil {
 		return err
 	}
@@ -114,21 +113,53 @@ func (s *Server) updateMember(c *call) error {
 	if err := mayManageMember(c, t); err != nil {
 		return err
 	}
-	role, status := t.Role, t.Status
+	change := ddb.MemberChange{Role: t.RoleAt(c.now()), RoleExpiresAt: t.ElevatedUntil(c.now()), Status: t.Status}
 	if in.Role != nil {
-		role = *in.Role
-		if role != t.Role && !access.MayGrant(c.role.Level, levelOf(role)) {
+		r, err := knownRole(c, "role", *in.Role)
+		if err != nil {
+			return err
+		}
+		if r.ID != change.Role && !access.MayGrant(c.role.Level, r.Level) {
 			return problem.New(problem.Forbidden, "You may grant only roles below your own.")
 		}
+		// A new role is permanent unless role_expires_at comes with it.
+		change.Role, change.RoleExpiresAt = r.ID, time.Time{}
+	}
+	if in.RoleExpiresAt.Set {
+		change.RoleExpiresAt = expires
+	}
+	if !change.RoleExpiresAt.IsZero() && (change.Role == access.Owner || change.Role == access.Member) {
+		return problem.Field("role_expires_at", "applies to an elevation: a role above member and below owner")
 	}
 	if in.Status != nil {
-		status = *in.Status
+		change.Status = *in.Status
 	}
-	m, err := s.Store.ChangeMember(c.ctx(), c.member, t, role, status)
+	m, err := s.Store.ChangeMember(c.ctx(), c.member, c.org, t, change)
 	if err != nil {
-		return err
+		return storeError(err, "Member")
 	}
-	return c.replyVersioned(http.StatusOK, m.Version, viewMember(m))
+	return c.replyVersioned(http.StatusOK, m.Version, viewMember(m, c.now()))
+}
+
+// MaxElevation is how far ahead a time-bound elevation may end.
+const MaxElevation = 365 * 24 * time.Hour
+
+// elevationEnd checks a role_expires_at a request gives: an RFC 3339 time
+// in the future, at most MaxElevation ahead; null (or absent) is none.
+func elevationEnd(check *orgs.Check, v Optional[string], now time.Time) time.Time {
+	if !v.Set || v.Null {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, v.Value)
+	switch {
+	case err != nil:
+		check.Add("role_expires_at", "must be an RFC 3339 time such as 2027-01-31T18:00:00Z")
+	case !t.After(now):
+		check.Add("role_expires_at", "must be in the future")
+	case t.Sub(now) > MaxElevation:
+		check.Add("role_expires_at", "must be at most 365 days ahead")
+	}
+	return t.UTC()
 }
 
 func (s *Server) removeMember(c *call) error {
@@ -188,25 +219,5 @@ func (s *Server) transferOwnership(c *call) error {
 		OrganizationID string     `json:"organization_id"`
 		PreviousOwner  memberView `json:"previous_owner"`
 		NewOwner       memberView `json:"new_owner"`
-	}{c.orgID, viewMember(prev), viewMember(next)})
-}
-
-type roleView struct {
-	access.Role
-	MemberCount int `json:"member_count"`
-}
-
-func (s *Server) listRoles(c *call) error {
-	if _, err := query(c.r); err != nil {
-		return err
-	}
-	o, err := s.Store.GetOrganization(c.ctx(), c.orgID)
-	if err != nil {
-		return storeError(err, "Organization")
-	}
-	views := make([]roleView, len(access.BuiltIns))
-	for i, r := range access.BuiltIns {
-		views[i] = roleView{Role: r, MemberCount: o.RoleCounts[r.ID]}
-	}
-	return c.reply(http.StatusOK, listOf(views, ""))
+	}{c.orgID, viewMember(prev, c.now()), viewMember(next, c.now())})
 }

@@ -47,15 +47,19 @@ type handlerFunc func(*Server, *call) error
 type call struct {
 	w         http.ResponseWriter
 	r         *http.Request
+	at        time.Time // when the request arrived, on the server's clock
 	route     Route
 	principal auth.Principal
 	// Set on org-scoped routes: the caller's membership and role there.
 	orgID  string
+	org    orgs.Organization // as admission read it: status, counters, custom roles
 	member orgs.Member
-	role   access.Role
+	role   access.Role // the role the caller acts with now (see orgs.Member.RoleAt)
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
+
+func (c *call) now() time.Time { return c.at }
 
 // can reports whether the caller's role in the org grants p.
 func (c *call) can(p access.Permission) bool { return c.role.Can(p) }
@@ -105,7 +109,7 @@ func (s *Server) serve(rt Route) http.Handler {
 			}
 		}()
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-		c := &call{w: w, r: r, route: rt}
+		c := &call{w: w, r: r, at: s.clock(), route: rt}
 		err := s.admit(c)
 		if err == nil {
 			err = rt.handle(s, c)
@@ -141,10 +145,10 @@ func (s *Server) admit(c *call) error {
 	if !ids.Valid(ids.Organization, org) {
 		return problem.NotFoundf("Organization")
 	}
-	m, status, err := s.Store.MemberAndOrg(c.ctx(), org, p.UserID)
+	m, o, err := s.Store.MemberAndOrg(c.ctx(), org, p.UserID)
 	// A deleting org answers only the route that finishes deleting it, so
 	// an owner can resume a purge that was cut short.
-	gone := status != orgs.OrgActive && !(status == orgs.OrgDeleting && c.route.WhileDeleting)
+	gone := o.Status != orgs.OrgActive && !(o.Status == orgs.OrgDeleting && c.route.WhileDeleting)
 	if errors.Is(err, ddb.ErrNotFound) || (err == nil && (m.Status != orgs.StatusActive || gone)) {
 		if c.route.Writes {
 			// A new user's first request still provisions them.
@@ -157,11 +161,13 @@ func (s *Server) admit(c *call) error {
 	if err != nil {
 		return err
 	}
-	role, ok := access.BuiltIn(m.Role)
+	// Custom roles came with the org item: a permission change applies on
+	// the very next request, with no cache to go stale.
+	role, ok := o.Role(m.RoleAt(c.at))
 	if !ok {
 		return fmt.Errorf("api: member %s of %s has unknown role %q", m.UserID, org, m.Role)
 	}
-	c.orgID, c.member, c.role = org, m, role
+	c.orgID, c.org, c.member, c.role = org, o, m, role
 	if c.route.Permission != "" && !role.Can(c.route.Permission) {
 		return problem.New(problem.Forbidden, "Your role %q lacks the permission %q.", role.ID, c.route.Permission)
 	}

@@ -114,17 +114,21 @@ func viewProject(p orgs.Project) projectView {
 }
 
 type memberView struct {
-	UserID      string  `json:"user_id"`
-	Name        string  `json:"name"`
-	Email       string  `json:"email"`
-	Role        string  `json:"role"`
-	Status      string  `json:"status"`
-	LastLoginAt *string `json:"last_login_at"`
-	JoinedAt    string  `json:"joined_at"`
-	Version     int64   `json:"version"`
+	UserID string `json:"user_id"`
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	// Role is the role the member acts with now: a time-bound elevation
+	// that has ended shows as member.
+	Role          string  `json:"role"`
+	RoleExpiresAt *string `json:"role_expires_at"`
+	Status        string  `json:"status"`
+	LastLoginAt   *string `json:"last_login_at"`
+	JoinedAt      string  `json:"joined_at"`
+	Version       int64   `json:"version"`
 }
 
-func viewMember(m orgs.Member) memberView {
-	return memberView{UserID: m.UserID, Name: m.Name, Email: m.Email, Role: m.Role, Status: m.Status,
+func viewMember(m orgs.Member, now time.Time) memberView {
+	return memberView{UserID: m.UserID, Name: m.Name, Email: m.Email, Role: m.RoleAt(now),
+		RoleExpiresAt: tsOrNil(m.ElevatedUntil(now)), Status: m.Status,
 		LastLoginAt: tsOrNil(m.LastLoginAt), JoinedAt: ts(m.JoinedAt), Version: m.Version}
 }

@@ -30,6 +30,10 @@ var (
 	ErrEmailInvited     = errors.New("ddb: an open invitation holds the email")
 	ErrActiveOrgChanged = errors.New("ddb: the user's active org changed")
 
+	// Roles.
+	ErrRoleNameTaken = errors.New("ddb: another role of the org has the name")
+	ErrRolesChanged  = errors.New("ddb: the org's roles changed since they were read")
+
 	// Invitations.
 	ErrInviterVoid    = errors.New("ddb: the invitation's sender can no longer grant it")
 	ErrEmailGuardLost = errors.New("ddb: the invitation no longer holds its email")

@@ -133,6 +133,7 @@ var (
 	seats       = quota{"members", "seat_count", "seat_limit"}
 	projectRoom = quota{"projects", "project_count", "project_limit"}
 	appRoom     = quota{"apps", "app_count", "app_limit"}
+	roleRoom    = quota{"roles", "role_count", "role_limit"}
 )
 
 // roomFor: the org may add one more of the quota's resource.
@@ -189,11 +190,7 @@ func (u *update) remove(attrs ...string) *update {
 // add adds delta to a number attribute; path names a map entry
 // (add(1, "role_counts", "admin")).
 func (u *update) add(delta int64, path ...string) *update {
-	ps := make([]string, len(path))
-	for i, p := range path {
-		ps[i] = u.name(p)
-	}
-	u.adds = append(u.adds, strings.Join(ps, ".")+" "+u.value(num(delta)))
+	u.adds = append(u.adds, u.path(path...)+" "+u.value(num(delta)))
 	return u
 }
 
@@ -240,4 +237,52 @@ func numIs(attr string, n int64) cond {
 
 func numAbove(attr string, n int64) cond {
 	return func(e *expr) string { return e.name(attr) + " > " + e.value(num(n)) }
+}
+
+// path is the placeholder path of a nested attribute (a map entry).
+func (e *expr) path(names ...string) string {
+	ps := make([]string, len(names))
+	for i, n := range names {
+		ps[i] = e.name(n)
+	}
+	return strings.Join(ps, ".")
+}
+
+// setIn sets a nested attribute (setIn(v, "custom_roles", id)).
+func (u *update) setIn(v any, path ...string) *update {
+	av, err := attributevalue.Marshal(v)
+	if err != nil {
+		panic("ddb: marshal " + strings.Join(path, ".") + ": " + err.Error())
+	}
+	u.sets = append(u.sets, u.path(path...)+" = "+u.value(av))
+	return u
+}
+
+// removeIn removes a nested attribute.
+func (u *update) removeIn(path ...string) *update {
+	u.removes = append(u.removes, u.path(path...))
+	return u
+}
+
+// has: the nested attribute exists.
+func has(path ...string) cond {
+	return func(e *expr) string { return "attribute_exists(" + e.path(path...) + ")" }
+}
+
+// noneCounted: a counter in a map is absent or zero.
+func noneCounted(path ...string) cond {
+	return func(e *expr) string {
+		p := e.path(path...)
+		return "attribute_not_exists(" + p + ") OR " + p + " = " + e.value(num(0))
+	}
+}
+
+// rolesAt: the org's custom roles are as they were read (at version v), so
+// what a request's roles allowed still holds when its write lands.
+func rolesAt(v int64) cond {
+	c := numIs("roles_version", v)
+	if v == 0 {
+		return absent("roles_version").or(c)
+	}
+	return c
 }

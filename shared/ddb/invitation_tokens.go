@@ -51,7 +51,7 @@ func usable(tokenHash string, now time.Time) cond {
 }
 
 // unusable explains a token whose invitation failed usable.
-func unusable(now time.Time) explained {
+func unusable(tokenHash string, now time.Time) explained {
 	return func(old item) error {
 		if old == nil {
 			return ErrNotFound
@@ -63,8 +63,11 @@ func unusable(now time.Time) explained {
 		if st := rec.invitation().StatusAt(now); st != invites.Pending {
 			return InvitationStatusError{st}
 		}
-		// Pending and unexpired, so the token was rotated by a resend.
-		return InvitationStatusError{Superseded}
+		if rec.LookupPK != inviteTokenPK(tokenHash) {
+			// Pending and unexpired, so the token was rotated by a resend.
+			return InvitationStatusError{Superseded}
+		}
+		return ErrVersionConflict // changed meanwhile (its role reassigned)
 	}
 }
 
@@ -73,19 +76,26 @@ func unusable(now time.Time) explained {
 // puts the membership, hands the email guard from the invitation to the
 // member, moves the org's counters (the seat stays taken) and holds the
 // inviter to their authority: of concurrent accepts exactly one lands.
-func (s *Store) AcceptInvitation(ctx context.Context, inv invites.Invitation, tokenHash string, u orgs.User) (orgs.Member, error) {
+func (s *Store) AcceptInvitation(ctx context.Context, inv invites.Invitation, org orgs.Organization, tokenHash string, u orgs.User) (orgs.Member, error) {
 	now := s.now()
 	m := orgs.Member{OrganizationID: inv.OrganizationID, UserID: u.ID, Email: inv.Email, Name: u.Name,
-		Role: inv.Role, Status: orgs.StatusActive, JoinedAt: now, Version: 1}
+		Role: inv.Role, RoleExpiresAt: inv.RoleExpiresAt, Status: orgs.StatusActive, JoinedAt: now, Version: 1}
+	target, ok := org.Role(inv.Role)
+	if !ok || target.Deleting {
+		return orgs.Member{}, ErrRolesChanged
+	}
 	closed := newUpdate().setValue("status", invites.Accepted).setValue("responded_at", stamp(now)).
 		setValue("updated_at", stamp(now)).setValue("accepted_by", u.ID).setValue("ttl", now.Add(closedRetention).Unix()).bump()
-	d := counts{members: 1, invites: -1, owners: b2i(activeOwner(m.Role, m.Status)), roles: map[string]int{m.Role: 1}}
+	d := counts{members: 1, invites: -1, owners: b2i(activeOwner(m.Role, m.Status)), roles: map[string]int{m.Role: 1},
+		inviteRoles: map[string]int{m.Role: -1}}
 	err := s.txn().
-		update(invitationKey(inv), closed, usable(tokenHash, now), unusable(now)).
+		// As read: a role reassignment moves the invitation's version.
+		update(invitationKey(inv), closed, usable(tokenHash, now).and(versionIs(inv.Version)), unusable(tokenHash, now)).
 		put(marshal(newMemberRecord(m)), notExists, ErrAlreadyMember).
 		update(key(orgPK(inv.OrganizationID), emailSK(inv.Email)), newUpdate().setValue("owner", u.ID), attrIs("owner", inv.ID), ErrEmailGuardLost).
-		update(orgKey(inv.OrganizationID), s.counters(d), orgActive, ErrNotFound).
-		check(memberKey(inv.OrganizationID, inv.InviterID), inviterMayGrant(inv.Role), ErrInviterVoid).
+		update(orgKey(inv.OrganizationID), s.counters(d), orgActive.and(roleUsable(m.Role), rolesAt(org.RolesVersion)),
+			rolesChangedOr(org.RolesVersion, ErrNotFound)).
+		check(memberKey(inv.OrganizationID, inv.InviterID), inviterMayGrant(target, org.CustomRoles), ErrInviterVoid).
 		run(ctx)
 	if err != nil {
 		return orgs.Member{}, err
@@ -97,13 +107,13 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv invites.Invitation, to
 // its inviter (the last to send it) must still be an active member whose
 // role may grant the invited role. Removing, deactivating or demoting
 // someone so voids the invitations they sent.
-func inviterMayGrant(role string) cond {
-	return memberActive.and(oneOf("role", access.Granters(role)))
+func inviterMayGrant(target access.Role, custom map[string]access.Role) cond {
+	return memberActive.and(oneOf("role", access.Granters(target, custom)))
 }
 
 // DeclineInvitation closes a pending invitation on the invitee's word,
 // releasing its seat and email.
 func (s *Store) DeclineInvitation(ctx context.Context, inv invites.Invitation, tokenHash string) error {
 	now := s.now()
-	return s.closing(inv, invites.Declined, now, usable(tokenHash, now), unusable(now)).run(ctx)
+	return s.closing(inv, invites.Declined, now, usable(tokenHash, now), unusable(tokenHash, now)).run(ctx)
 }

@@ -39,8 +39,9 @@ type invitationRecord struct {
 	OrgID       string `dynamodbav:"organization_id"`
 	Email       string `dynamodbav:"email"`
 	Name        string `dynamodbav:"name,omitempty"`
-	Role        string `dynamodbav:"role"`
-	Status      string `dynamodbav:"status"`
+	Role          string `dynamodbav:"role"`
+	RoleExpiresAt string `dynamodbav:"role_expires_at,omitempty"`
+	Status        string `dynamodbav:"status"`
 	InviterID   string `dynamodbav:"inviter_id"`
 	InviterName string `dynamodbav:"inviter_name"`
 	SendNonce   string `dynamodbav:"send_nonce"`
@@ -59,14 +60,14 @@ type invitationRecord struct {
 
 func newInvitationRecord(i invites.Invitation, tokenHash string) invitationRecord {
 	return invitationRecord{PK: orgPK(i.OrganizationID), SK: invitationSK(i.ID), Type: TypeInvitation,
-		ID: i.ID, OrgID: i.OrganizationID, Email: i.Email, Name: i.Name, Role: i.Role, Status: i.Status,
+		ID: i.ID, OrgID: i.OrganizationID, Email: i.Email, Name: i.Name, Role: i.Role, RoleExpiresAt: stampOrEmpty(i.RoleExpiresAt), Status: i.Status,
 		InviterID: i.InviterID, InviterName: i.InviterName, SendNonce: i.SendNonce, SendCount: i.SendCount,
 		LookupPK: inviteTokenPK(tokenHash), LookupSK: tokenSK,
 		ExpiresAt: sortableStamp(i.ExpiresAt), CreatedAt: stamp(i.CreatedAt), UpdatedAt: stamp(i.UpdatedAt), Version: i.Version}
 }
 
 func (r invitationRecord) invitation() invites.Invitation {
-	i := invites.Invitation{ID: r.ID, OrganizationID: r.OrgID, Email: r.Email, Name: r.Name, Role: r.Role,
+	i := invites.Invitation{ID: r.ID, OrganizationID: r.OrgID, Email: r.Email, Name: r.Name, Role: r.Role, RoleExpiresAt: parseStamp(r.RoleExpiresAt),
 		Status: r.Status, InviterID: r.InviterID, InviterName: r.InviterName, SendNonce: r.SendNonce,
 		TokenHash: strings.TrimPrefix(r.LookupPK, inviteTokenPK("")),
 		SendCount: r.SendCount, ExpiresAt: parseStamp(r.ExpiresAt), AcceptedBy: r.AcceptedBy,
@@ -95,13 +96,17 @@ func tokenLookup(i invites.Invitation, tokenHash string) map[string]types.Attrib
 // because the first send's token derives from it; Nonce and TokenHash are
 // that send's (see package invites).
 type NewInvitation struct {
-	ID        string
-	Inviter   orgs.Member
-	Email     string
-	Name      string
-	Role      string
-	Nonce     string
-	TokenHash string
+	ID            string
+	Inviter       orgs.Member
+	Email         string
+	Name          string
+	Role          string
+	RoleExpiresAt time.Time
+	Nonce         string
+	TokenHash     string
+	// RolesVersion is the org's roles as admission read them: the inviter's
+	// authority and the role's existence were judged on them.
+	RolesVersion int64
 }
 
 // CreateInvitation invites an email into the inviter's org. One
@@ -115,7 +120,7 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (invites
 	for attempt := 0; ; attempt++ {
 		now := s.now()
 		inv := invites.Invitation{ID: in.ID, OrganizationID: orgID, Email: lower(in.Email),
-			Name: strings.TrimSpace(in.Name), Role: in.Role, Status: invites.Pending,
+			Name: strings.TrimSpace(in.Name), Role: in.Role, RoleExpiresAt: in.RoleExpiresAt, Status: invites.Pending,
 			InviterID: in.Inviter.UserID, InviterName: in.Inviter.Name, SendNonce: in.Nonce, TokenHash: in.TokenHash, SendCount: 1,
 			ExpiresAt: now.Add(invites.Lifetime), CreatedAt: now, UpdatedAt: now, Version: 1}
 		err := s.txn().
@@ -123,7 +128,8 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (invites
 			put(marshal(emailGuard(orgID, inv.Email, inv.ID)), notExists, emailHeldBy).
 			put(tokenLookup(inv, in.TokenHash), notExists, nil).
 			put(sendRequest(inv, now), notExists, nil).
-			update(orgKey(orgID), s.counters(counts{invites: 1, seats: 1}), orgActive.and(seatFree), orgGoneOr(QuotaError{seats.resource})).
+			update(orgKey(orgID), s.counters(counts{invites: 1, seats: 1, inviteRoles: map[string]int{inv.Role: 1}}),
+				orgActive.and(seatFree, roleUsable(inv.Role), rolesAt(in.RolesVersion)), rolesChangedOr(in.RolesVersion, QuotaError{seats.resource})).
 			check(memberKey(orgID, in.Inviter.UserID), holdsRole(in.Inviter), ErrActorChanged).
 			run(ctx)
 		retry := attempt < 2
@@ -225,7 +231,7 @@ func (s *Store) closing(inv invites.Invitation, status string, now time.Time, al
 	return s.txn().
 		update(invitationKey(inv), u, open, onFail).
 		del(key(orgPK(inv.OrganizationID), emailSK(inv.Email)), absent("owner").or(attrIs("owner", inv.ID)), ErrEmailGuardLost).
-		update(orgKey(inv.OrganizationID), s.counters(counts{invites: -1, seats: -1}), exists, ErrNotFound)
+		update(orgKey(inv.OrganizationID), s.counters(counts{invites: -1, seats: -1, inviteRoles: map[string]int{inv.Role: -1}}), exists, ErrNotFound)
 }
 
 func invitationKey(inv invites.Invitation) map[string]types.AttributeValue {

@@ -23,6 +23,7 @@ import (
 //	invitation        ORG#<org>                   INVITE#<inv>                ttl once closed; names its token lookup
 //	token lookup      INVITE#<sha256(token)>      TOKEN                       ttl
 //	send request      ORG#<org>                   INVITEMAIL#<inv>#<nonce>    ttl; the send-invitation consumer's input
+//	role name guard   ORG#<org>                   ROLENAME#<name>             owner: the custom role (roles live on the org item)
 //	wallet            ORG#<org>                   WALLET                      balance, version
 //	ledger entry      ORG#<org>#LEDGER            TXN#<ulid>                  append-only
 //	idempotency key   ORG#<org>#LEDGER            IDEM#<sha256(key)>          ttl
@@ -59,6 +60,7 @@ func projectSK(project string) string            { return "PROJECT#" + project }
 func invitationSK(inv string) string             { return "INVITE#" + inv }
 func invitationEmailSK(inv, nonce string) string { return "INVITEMAIL#" + inv + "#" + nonce }
 func appSK(app string) string                    { return "APP#" + app }
+func roleNameSK(name string) string              { return "ROLENAME#" + lower(name) }
 
 func orgKey(org string) map[string]types.AttributeValue { return key(orgPK(org), orgSK) }
 func memberKey(org, user string) map[string]types.AttributeValue {
@@ -98,6 +100,7 @@ const (
 	TypeSlugGuard       = "slug_guard"
 	TypeMember          = "member"
 	TypeEmailGuard      = "email_guard"
+	TypeRoleNameGuard   = "role_name_guard"
 	TypeUser            = "user"
 	TypeProject         = "project"
 	TypeInvitation      = "invitation"

@@ -2,6 +2,7 @@ package ddb
 
 import (
 	"context"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -19,21 +20,25 @@ func (s *Store) GetMember(ctx context.Context, orgID, userID string) (orgs.Membe
 	return rec.member(), nil
 }
 
-// MemberAndOrg reads a membership and its org's status in one consistent
-// BatchGetItem: the admission check of every org-scoped request. The
-// status is "" when the org does not exist.
-func (s *Store) MemberAndOrg(ctx context.Context, orgID, userID string) (orgs.Member, string, error) {
+// MemberAndOrg reads a membership and its org in one consistent
+// BatchGetItem: the admission read of every org-scoped request. The org
+// comes back whatever its status (zero when it does not exist), with its
+// custom roles, so admission resolves the member's role from this read.
+func (s *Store) MemberAndOrg(ctx context.Context, orgID, userID string) (orgs.Member, orgs.Organization, error) {
 	found, err := s.getMany(ctx, []map[string]types.AttributeValue{memberKey(orgID, userID), orgKey(orgID)}, true)
 	if err != nil {
-		return orgs.Member{}, "", err
+		return orgs.Member{}, orgs.Organization{}, err
 	}
-	status := found[itemKey(orgKey(orgID))].str("status")
+	var o orgRecord
+	if _, err := found.decode(orgKey(orgID), &o); err != nil {
+		return orgs.Member{}, orgs.Organization{}, err
+	}
 	var rec memberRecord
 	ok, err := found.decode(memberKey(orgID, userID), &rec)
 	if err == nil && !ok {
 		err = ErrNotFound
 	}
-	return rec.member(), status, err
+	return rec.member(), o.org(), err
 }
 
 // MemberFilter narrows a member list.
@@ -108,27 +113,42 @@ func activeOwner(role, status string) bool {
 	return role == access.Owner && status == orgs.StatusActive
 }
 
-// ChangeMember sets a member's role and status. The transaction holds the
-// target at the version read, the actor in their role, and the org's
-// counters: the last active owner cannot be demoted or deactivated.
-func (s *Store) ChangeMember(ctx context.Context, actor, target orgs.Member, role, status string) (orgs.Member, error) {
+// MemberChange is a member's new role, its expiry (zero: none) and status.
+type MemberChange struct {
+	Role          string
+	RoleExpiresAt time.Time
+	Status        string
+}
+
+// ChangeMember sets a member's role (with its expiry) and status. The
+// transaction holds the target at the version read, the actor in their
+// role, the org's roles as admission read them (so the role still exists
+// and the actor's authority still holds), and the org's counters: the last
+// active owner cannot be demoted or deactivated.
+func (s *Store) ChangeMember(ctx context.Context, actor orgs.Member, org orgs.Organization, target orgs.Member, c MemberChange) (orgs.Member, error) {
 	d := counts{roles: map[string]int{}}
-	if role != target.Role {
+	if c.Role != target.Role {
 		d.roles[target.Role]--
-		d.roles[role]++
+		d.roles[c.Role]++
 	}
-	d.owners = b2i(activeOwner(role, status)) - b2i(activeOwner(target.Role, target.Status))
+	d.owners = b2i(activeOwner(c.Role, c.Status)) - b2i(activeOwner(target.Role, target.Status))
+	u := newUpdate().setValue("role", c.Role).setValue("status", c.Status).bump()
+	if c.RoleExpiresAt.IsZero() {
+		u.remove("role_expires_at")
+	} else {
+		u.setValue("role_expires_at", stamp(c.RoleExpiresAt))
+	}
 	t := s.txn().
-		update(memberKey(target.OrganizationID, target.UserID),
-			newUpdate().setValue("role", role).setValue("status", status).bump(), versionIs(target.Version), goneOrChanged).
-		update(orgKey(target.OrganizationID), s.counters(d), d.guard(), ErrLastOwner)
+		update(memberKey(target.OrganizationID, target.UserID), u, versionIs(target.Version), goneOrChanged).
+		update(orgKey(target.OrganizationID), s.counters(d), d.guard().and(roleUsable(c.Role), rolesAt(org.RolesVersion)),
+			rolesChangedOr(org.RolesVersion, ErrLastOwner))
 	if actor.UserID != target.UserID {
 		t.check(memberKey(actor.OrganizationID, actor.UserID), holdsRole(actor), ErrActorChanged)
 	}
 	if err := t.run(ctx); err != nil {
 		return orgs.Member{}, err
 	}
-	target.Role, target.Status, target.Version = role, status, target.Version+1
+	target.Role, target.RoleExpiresAt, target.Status, target.Version = c.Role, c.RoleExpiresAt, c.Status, target.Version+1
 	return target, nil
 }
 

@@ -19,8 +19,9 @@ func newOrg(id, name, slug, description string, creator orgs.User, now time.Time
 		Description: description, Branding: map[string]string{}, NotificationPreferences: map[string]bool{},
 		Plan: plans.Free, Status: orgs.OrgActive, CreatedBy: creator.ID,
 		MemberCount: 1, SeatCount: 1, OwnerCount: 1,
-		RoleCounts: map[string]int{access.Owner: 1, access.Admin: 0, access.Member: 0},
-		CreatedAt:  stamp(now), UpdatedAt: stamp(now), Version: 1}
+		RoleCounts:  map[string]int{access.Owner: 1, access.Admin: 0, access.Member: 0},
+		CustomRoles: map[string]roleRecord{}, InviteRoleCounts: map[string]int{},
+		CreatedAt: stamp(now), UpdatedAt: stamp(now), Version: 1}
 	p, _ := plans.Get(plans.Free)
 	r.setLimits(p.Limits)
 	return r
@@ -40,7 +41,8 @@ func (t *txn) createOrg(o orgRecord, creator orgs.User, now time.Time) *txn {
 // counts are deltas to an org's counters.
 type counts struct {
 	members, invites, seats, owners, projects, apps int
-	roles                                           map[string]int
+	roles                                           map[string]int // members per role
+	inviteRoles                                     map[string]int // pending invitations per role
 }
 
 // counters is the update that moves the org's counters by d.
@@ -58,6 +60,11 @@ func (s *Store) counters(d counts) *update {
 	for role, delta := range d.roles {
 		if delta != 0 {
 			u.add(int64(delta), "role_counts", role)
+		}
+	}
+	for role, delta := range d.inviteRoles {
+		if delta != 0 {
+			u.add(int64(delta), "invite_role_counts", role)
 		}
 	}
 	return u.setValue("updated_at", stamp(s.now()))

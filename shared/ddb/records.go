@@ -35,13 +35,20 @@ type orgRecord struct {
 	AppCount     int            `dynamodbav:"app_count"`
 	OwnerCount   int            `dynamodbav:"owner_count"`
 	RoleCounts   map[string]int `dynamodbav:"role_counts"`
-	SeatLimit    *int           `dynamodbav:"seat_limit,omitempty"`
-	ProjectLimit *int           `dynamodbav:"project_limit,omitempty"`
-	APIKeyLimit  *int           `dynamodbav:"api_key_limit,omitempty"`
-	AppLimit     *int           `dynamodbav:"app_limit,omitempty"`
-	CreatedAt    string         `dynamodbav:"created_at"`
-	UpdatedAt    string         `dynamodbav:"updated_at"`
-	Version      int64          `dynamodbav:"version"`
+	// Custom roles live on the org item, so admission resolves a custom
+	// role in the read it makes anyway; roles_version moves on each change.
+	CustomRoles      map[string]roleRecord `dynamodbav:"custom_roles"`
+	RoleCount        int                   `dynamodbav:"role_count"`
+	RolesVersion     int64                 `dynamodbav:"roles_version"`
+	InviteRoleCounts map[string]int        `dynamodbav:"invite_role_counts"`
+	SeatLimit        *int                  `dynamodbav:"seat_limit,omitempty"`
+	ProjectLimit     *int                  `dynamodbav:"project_limit,omitempty"`
+	APIKeyLimit      *int                  `dynamodbav:"api_key_limit,omitempty"`
+	AppLimit         *int                  `dynamodbav:"app_limit,omitempty"`
+	RoleLimit        *int                  `dynamodbav:"role_limit,omitempty"`
+	CreatedAt        string                `dynamodbav:"created_at"`
+	UpdatedAt        string                `dynamodbav:"updated_at"`
+	Version          int64                 `dynamodbav:"version"`
 }
 
 func (r orgRecord) org() orgs.Organization {
@@ -50,31 +57,39 @@ func (r orgRecord) org() orgs.Organization {
 		Branding: r.Branding, NotificationPreferences: r.NotificationPreferences, BillingEmail: r.BillingEmail,
 		Plan: r.Plan, Personal: r.Personal, Status: r.Status,
 		Counts: orgs.Counts{Members: r.MemberCount, PendingInvitations: r.InviteCount, Projects: r.ProjectCount,
-			APIKeys: r.APIKeyCount, Apps: r.AppCount, ActiveOwners: r.OwnerCount},
-		RoleCounts: r.RoleCounts,
-		CreatedAt:  parseStamp(r.CreatedAt), UpdatedAt: parseStamp(r.UpdatedAt), Version: r.Version,
+			APIKeys: r.APIKeyCount, Apps: r.AppCount, ActiveOwners: r.OwnerCount, Roles: r.RoleCount},
+		RoleCounts: r.RoleCounts, InviteRoleCounts: r.InviteRoleCounts, CustomRoles: customRoles(r.CustomRoles),
+		RolesVersion: r.RolesVersion,
+		CreatedAt:    parseStamp(r.CreatedAt), UpdatedAt: parseStamp(r.UpdatedAt), Version: r.Version,
 	}
 }
 
 func (r *orgRecord) setLimits(l plans.Limits) {
 	r.SeatLimit, r.ProjectLimit, r.APIKeyLimit, r.AppLimit = l.Members, l.Projects, l.APIKeys, l.Apps
+	roles := plans.MaxCustomRoles
+	if l.Roles != nil {
+		roles = min(*l.Roles, roles)
+	}
+	r.RoleLimit = &roles
 }
 
 type memberRecord struct {
-	PK       string `dynamodbav:"PK"`
-	SK       string `dynamodbav:"SK"`
-	GSI1PK   string `dynamodbav:"GSI1PK"`
-	GSI1SK   string `dynamodbav:"GSI1SK"`
-	Type     string `dynamodbav:"type"`
-	OrgID    string `dynamodbav:"organization_id"`
-	UserID   string `dynamodbav:"user_id"`
-	Email    string `dynamodbav:"email"`
-	Name     string `dynamodbav:"name"`
-	NameLC   string `dynamodbav:"name_lc"`
-	Role     string `dynamodbav:"role"`
-	Status   string `dynamodbav:"status"`
-	JoinedAt string `dynamodbav:"joined_at"`
-	Version  int64  `dynamodbav:"version"`
+	PK     string `dynamodbav:"PK"`
+	SK     string `dynamodbav:"SK"`
+	GSI1PK string `dynamodbav:"GSI1PK"`
+	GSI1SK string `dynamodbav:"GSI1SK"`
+	Type   string `dynamodbav:"type"`
+	OrgID  string `dynamodbav:"organization_id"`
+	UserID string `dynamodbav:"user_id"`
+	Email  string `dynamodbav:"email"`
+	Name   string `dynamodbav:"name"`
+	NameLC string `dynamodbav:"name_lc"`
+	Role   string `dynamodbav:"role"`
+	// RoleExpiresAt ends a time-bound elevation (a stamp).
+	RoleExpiresAt string `dynamodbav:"role_expires_at,omitempty"`
+	Status        string `dynamodbav:"status"`
+	JoinedAt      string `dynamodbav:"joined_at"`
+	Version       int64  `dynamodbav:"version"`
 }
 
 func newMemberRecord(m orgs.Member) memberRecord {
@@ -82,14 +97,14 @@ func newMemberRecord(m orgs.Member) memberRecord {
 		PK: orgPK(m.OrganizationID), SK: memberSK(m.UserID),
 		GSI1PK: userPK(m.UserID), GSI1SK: membershipGSI1SK(m.OrganizationID),
 		Type: TypeMember, OrgID: m.OrganizationID, UserID: m.UserID, Email: lower(m.Email),
-		Name: m.Name, NameLC: lower(m.Name), Role: m.Role, Status: m.Status,
+		Name: m.Name, NameLC: lower(m.Name), Role: m.Role, RoleExpiresAt: stampOrEmpty(m.RoleExpiresAt), Status: m.Status,
 		JoinedAt: stamp(m.JoinedAt), Version: m.Version,
 	}
 }
 
 func (r memberRecord) member() orgs.Member {
 	return orgs.Member{OrganizationID: r.OrgID, UserID: r.UserID, Email: r.Email, Name: r.Name,
-		Role: r.Role, Status: r.Status, JoinedAt: parseStamp(r.JoinedAt), Version: r.Version}
+		Role: r.Role, RoleExpiresAt: parseStamp(r.RoleExpiresAt), Status: r.Status, JoinedAt: parseStamp(r.JoinedAt), Version: r.Version}
 }
 
 type guardRecord struct {

@@ -41,6 +41,14 @@ func parseStamp(v string) time.Time {
 	return t
 }
 
+// stampOrEmpty leaves a zero time out of the item ("" with omitempty).
+func stampOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return stamp(t)
+}
+
 // sortableStamp is fixed-width so sort keys order by time as strings do.
 func sortableStamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
@@ -153,6 +161,10 @@ func itemKey(it map[string]types.AttributeValue) string {
 func backoff(attempt int) {
 	d := time.Duration(10<<min(attempt, 6)) * time.Millisecond
 	time.Sleep(d/2 + rand.N(d/2+1))
+}
+
+func unmarshalItem(it item, into any) error {
+	return attributevalue.UnmarshalMap(it, into)
 }
 
 // conditionFailed reports whether a single-item write lost its condition.

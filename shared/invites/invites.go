@@ -30,7 +30,10 @@ type Invitation struct {
 	Email          string // lower case
 	Name           string // the invitee's name, when the inviter gave one
 	Role           string
-	InviterID      string
+	// RoleExpiresAt makes the membership's role a time-bound elevation
+	// (see orgs.Member.RoleExpiresAt); zero when it does not expire.
+	RoleExpiresAt time.Time
+	InviterID     string
 	InviterName    string
 	Status         string // as stored; use StatusAt for what clients see
 	// SendNonce is the nonce of the latest send; with the server secret it

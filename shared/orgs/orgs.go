@@ -6,6 +6,7 @@ package orgs
 import (
 	"time"
 
+	"github.com/orgplane/orgplane/shared/access"
 	"github.com/orgplane/orgplane/shared/plans"
 )
 
@@ -29,6 +30,7 @@ type Counts struct {
 	APIKeys            int
 	Apps               int
 	ActiveOwners       int
+	Roles              int // custom roles
 }
 
 // Seats is what the member quota counts: members plus pending invitations.
@@ -48,12 +50,23 @@ type Organization struct {
 	Personal                bool
 	Status                  string // active, deleting
 	Counts                  Counts
-	RoleCounts              map[string]int
-	HasWallet               bool
-	CreatedAt               time.Time
-	UpdatedAt               time.Time
-	Version                 int64
+	RoleCounts              map[string]int // members per role id
+	// InviteRoleCounts are pending invitations per role id.
+	InviteRoleCounts map[string]int
+	// CustomRoles are the org's own roles by id. They live on the org item
+	// so admission resolves any role in the one read it makes anyway.
+	CustomRoles map[string]access.Role
+	// RolesVersion moves on every change to a custom role; a write that
+	// acted on what a role allowed is conditioned on it.
+	RolesVersion int64
+	HasWallet    bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Version      int64
 }
+
+// Role resolves a role id in this org (built-in or custom).
+func (o Organization) Role(id string) (access.Role, bool) { return access.Find(id, o.CustomRoles) }
 
 // Limits are the quotas of the org's plan.
 func (o Organization) Limits() plans.Limits {
@@ -80,10 +93,13 @@ type Member struct {
 	Email          string
 	Name           string
 	Role           string
-	Status         string
-	JoinedAt       time.Time
-	LastLoginAt    time.Time // from the user's profile; zero when never seen
-	Version        int64
+	// RoleExpiresAt ends a time-bound elevation: from then on the member
+	// acts as a member (RoleAt). Zero when the role does not expire.
+	RoleExpiresAt time.Time
+	Status        string
+	JoinedAt      time.Time
+	LastLoginAt   time.Time // from the user's profile; zero when never seen
+	Version       int64
 }
 
 // Project is a unit of work inside an org.
@@ -97,4 +113,22 @@ type Project struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Version        int64
+}
+
+// RoleAt is the role the member acts with at now: their role, or the
+// member role once a time-bound elevation has ended.
+func (m Member) RoleAt(now time.Time) string {
+	if !m.RoleExpiresAt.IsZero() && !now.Before(m.RoleExpiresAt) {
+		return access.Member
+	}
+	return m.Role
+}
+
+// ElevatedUntil is when the member's role expires, zero when it does not
+// (or already has).
+func (m Member) ElevatedUntil(now time.Time) time.Time {
+	if m.RoleAt(now) != m.Role {
+		return time.Time{}
+	}
+	return m.RoleExpiresAt
 }

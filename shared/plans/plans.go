@@ -9,6 +9,7 @@ type Limits struct {
 	Projects *int `json:"projects"`
 	APIKeys  *int `json:"api_keys"`
 	Apps     *int `json:"apps"`
+	Roles    *int `json:"roles"` // custom roles; the built-ins do not count
 }
 
 // Plan is one subscription plan.
@@ -26,9 +27,11 @@ const Free = "free"
 
 // All lists the plans, cheapest first.
 var All = []Plan{
-	{ID: "free", Name: "Free", Price: 0, Limits: Limits{Members: n(5), Projects: n(3), APIKeys: n(5), Apps: n(1)}},
-	{ID: "pro", Name: "Pro", Price: 2000, Limits: Limits{Members: n(25), Projects: n(50), APIKeys: n(50), Apps: n(10)}},
-	{ID: "business", Name: "Business", Price: 10000, Limits: Limits{Members: n(200), Projects: n(500), APIKeys: n(500), Apps: n(50)}},
+	{ID: "free", Name: "Free", Price: 0, Limits: Limits{Members: n(5), Projects: n(3), APIKeys: n(5), Apps: n(1), Roles: n(3)}},
+	{ID: "pro", Name: "Pro", Price: 2000, Limits: Limits{Members: n(25), Projects: n(50), APIKeys: n(50), Apps: n(10), Roles: n(10)}},
+	{ID: "business", Name: "Business", Price: 10000, Limits: Limits{Members: n(200), Projects: n(500), APIKeys: n(500), Apps: n(50), Roles: n(25)}},
+	// Enterprise has no plan limits; custom roles are still bounded by
+	// MaxCustomRoles, since they live on the org item.
 	{ID: "enterprise", Name: "Enterprise", Price: 50000, Limits: Limits{}},
 }
 
@@ -41,3 +44,7 @@ func Get(id string) (Plan, bool) {
 	}
 	return Plan{}, false
 }
+
+// MaxCustomRoles bounds an org's custom roles whatever its plan: they are
+// stored on the org item, which must stay far below DynamoDB's 400 KB.
+const MaxCustomRoles = 100

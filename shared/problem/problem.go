@@ -25,6 +25,11 @@ const (
 	Conflict           Code = "conflict"
 	SlugTaken          Code = "slug_taken"
 	AlreadyMember      Code = "already_member"
+	UnknownRole        Code = "unknown_role"
+	RoleLevelTooHigh   Code = "role_level_too_high"
+	PermissionNotHeld  Code = "permission_not_held"
+	RoleInUse          Code = "role_in_use"
+	RoleNameTaken      Code = "role_name_taken"
 	QuotaExceeded      Code = "quota_exceeded"
 	LastOwner          Code = "last_owner"
 	IdempotencyReuse   Code = "idempotency_mismatch"
@@ -48,6 +53,11 @@ var statusOf = map[Code]int{
 	Conflict:           http.StatusConflict,
 	SlugTaken:          http.StatusConflict,
 	AlreadyMember:      http.StatusConflict,
+	UnknownRole:        http.StatusBadRequest,
+	RoleLevelTooHigh:   http.StatusForbidden,
+	PermissionNotHeld:  http.StatusForbidden,
+	RoleInUse:          http.StatusConflict,
+	RoleNameTaken:      http.StatusConflict,
 	QuotaExceeded:      http.StatusConflict,
 	LastOwner:          http.StatusConflict,
 	IdempotencyReuse:   http.StatusConflict,
@@ -70,6 +80,9 @@ type Error struct {
 	Detail     string
 	Fields     []FieldError
 	RetryAfter time.Duration
+	// Extensions are further members of the problem object (RFC 9457
+	// §3.2), such as unheld_permissions; they never hold a secret.
+	Extensions map[string]any
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Detail }
