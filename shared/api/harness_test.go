@@ -94,6 +94,9 @@ func (r resp) JSON(t testing.TB) map[string]any {
 	return m
 }
 
+// decode unmarshals the body into a typed struct.
+func (r resp) decode(v any) error { return json.Unmarshal(r.Raw, v) }
+
 func (r resp) Str(t testing.TB, field string) string {
 	t.Helper()
 	v, _ := r.JSON(t)[field].(string)
