@@ -27,7 +27,7 @@ func (s *Server) createOrganization(c *call) error {
 		Slug        *string `json:"slug"`
 		Description *string `json:"description"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check
@@ -88,7 +88,7 @@ func (s *Server) updateOrganization(c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check
@@ -160,7 +160,7 @@ func (s *Server) deleteOrganization(c *call) error {
 	var in struct {
 		ConfirmSlug *string `json:"confirm_slug"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	if in.ConfirmSlug == nil || *in.ConfirmSlug == "" {

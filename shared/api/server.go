@@ -74,16 +74,21 @@ func (s *Server) Mux() http.Handler { return s.mux(Routes) }
 
 func (s *Server) mux(routes []Route) *http.ServeMux {
 	m := http.NewServeMux()
-	paths := map[string]bool{}
+	methods := map[string][]string{}
 	for _, rt := range routes {
 		m.Handle(rt.Pattern(), s.serve(rt))
-		paths[rt.Path] = true
+		methods[rt.Path] = append(methods[rt.Path], rt.Method)
+		if rt.Method == http.MethodGet { // ServeMux serves HEAD with GET
+			methods[rt.Path] = append(methods[rt.Path], http.MethodHead)
+		}
 	}
 	// Method-less patterns lose to the method ones above, so they catch
-	// only wrong methods; "/" catches unknown paths. Both answer in
-	// problem+json rather than ServeMux's plain text.
-	for p := range paths {
+	// only wrong methods (405 with Allow, RFC 9110); "/" catches unknown
+	// paths. Both answer in problem+json rather than ServeMux's plain text.
+	for p, ms := range methods {
+		allow := strings.Join(ms, ", ")
 		m.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
 			problem.Write(w, r, problem.New(problem.MethodNotAllowed, "Method %s is not allowed here.", r.Method))
 		})
 	}
@@ -104,6 +109,9 @@ func (s *Server) serve(rt Route) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		c := &call{w: w, r: r, route: rt}
 		err := s.admit(c)
+		if err == nil && !rt.Body {
+			err = refuseBody(r)
+		}
 		if err == nil {
 			err = rt.handle(s, c)
 		}
