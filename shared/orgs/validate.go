@@ -108,7 +108,7 @@ func (c *Check) Email(field, v string) email.Address {
 // HTTPSURL checks an absolute https URL.
 func (c *Check) HTTPSURL(field, v string) {
 	u, err := url.Parse(v)
-	if err != nil || u.Scheme != "https" || u.Host == "" || len(v) > 2048 {
+	if err != nil || u.Scheme != "https" || u.Host == "" || len(v) > 2048 || text.Problem(v, text.Line) != "" {
 		c.Add(field, "must be an https URL")
 	}
 }
