@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -72,7 +73,7 @@ func (s *Server) Handler(name string) (http.Handler, error) {
 // Mux serves every route, as the local server does.
 func (s *Server) Mux() http.Handler { return s.mux(Routes) }
 
-func (s *Server) mux(routes []Route) *http.ServeMux {
+func (s *Server) mux(routes []Route) http.Handler {
 	m := http.NewServeMux()
 	methods := map[string][]string{}
 	for _, rt := range routes {
@@ -92,10 +93,20 @@ func (s *Server) mux(routes []Route) *http.ServeMux {
 			problem.Write(w, r, problem.New(problem.MethodNotAllowed, "Method %s is not allowed here.", r.Method))
 		})
 	}
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, r, problem.New(problem.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
+	}
+	m.HandleFunc("/", notFound)
+	// ServeMux answers a path that is not clean ("//", "/./", "/../") with a
+	// redirect to the clean one; an API names each resource one way, so
+	// such a path is simply not found.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "" || p[0] != '/' || path.Clean(p) != p {
+			notFound(w, r)
+			return
+		}
+		m.ServeHTTP(w, r)
 	})
-	return m
 }
 
 func (s *Server) serve(rt Route) http.Handler {
