@@ -137,13 +137,13 @@ func TestMalformedIDsInBodiesAre400(t *testing.T) {
 // TestWrongMethodNamesAllowed: a 405 carries Allow (RFC 9110 §15.5.6).
 func TestWrongMethodNamesAllowed(t *testing.T) {
 	e := newEnv(t)
-	tests := []struct{ method, path, want string }{
-		{"PUT", "/organizations/" + ids.New(ids.Organization), "GET, HEAD, PATCH, DELETE"},
-		{"DELETE", "/me", "GET, HEAD"},
-		{"GET", "/organizations/" + ids.New(ids.Organization) + "/wallet/charges", "POST"},
+	tests := []struct{ name, method, path, want string }{
+		{"PutOrganization", "PUT", "/organizations/" + ids.New(ids.Organization), "GET, HEAD, PATCH, DELETE"},
+		{"DeleteMe", "DELETE", "/me", "GET, HEAD"},
+		{"GetCharges", "GET", "/organizations/" + ids.New(ids.Organization) + "/wallet/charges", "POST"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			r := e.call(t, "someone@allow.test", tt.method, tt.path, nil)
 			if r.Status != 405 || r.Header.Get("Allow") != tt.want {
 				t.Errorf("→ %d Allow %q, want 405 Allow %q", r.Status, r.Header.Get("Allow"), tt.want)
