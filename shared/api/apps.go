@@ -109,7 +109,7 @@ func (s *Server) installApp(c *call) error {
 		Env        map[string]string `json:"env"`
 		Access     *accessInput      `json:"access"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check
@@ -193,7 +193,7 @@ func (s *Server) updateApp(c *call) error {
 		Env    Optional[map[string]*string] `json:"env"`
 		Access Optional[accessInput]        `json:"access"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check

@@ -22,7 +22,7 @@ const llmKey = "sk-live-7d1f0c2b9a"
 
 // installChat installs the AI chat assistant (a required secret, a
 // default and an optional setting) in org as email.
-func (e *env) installChat(t *testing.T, email, org string, extra map[string]any) resp {
+func (e *env) installChat(t testing.TB, email, org string, extra map[string]any) resp {
 	t.Helper()
 	body := map[string]any{"template_id": "chat-assistant", "name": "Helper", "env": map[string]any{"LLM_API_KEY": llmKey}}
 	for k, v := range extra {

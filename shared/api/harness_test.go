@@ -113,6 +113,9 @@ func isNull(m map[string]any, field string) bool {
 	return ok && v == nil
 }
 
+// decode unmarshals the body into a typed struct.
+func (r resp) decode(v any) error { return json.Unmarshal(r.Raw, v) }
+
 func (r resp) Str(t testing.TB, field string) string {
 	t.Helper()
 	v, _ := r.JSON(t)[field].(string)

@@ -3,11 +3,11 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/orgplane/orgplane/shared/access"
 	"github.com/orgplane/orgplane/shared/ddb"
+	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -71,14 +71,15 @@ func (s *Server) createInvitation(c *call) error {
 		RoleExpiresAt Optional[string] `json:"role_expires_at"`
 		Name          *string          `json:"name"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check
+	var addr email.Address
 	if in.Email == nil {
 		check.Add("email", "is required")
 	} else {
-		check.Email("email", *in.Email)
+		addr = check.Email("email", *in.Email)
 	}
 	if in.Name != nil {
 		check.Name("name", *in.Name)
@@ -106,14 +107,14 @@ func (s *Server) createInvitation(c *call) error {
 	if err != nil {
 		return err
 	}
-	inv, err := s.Store.CreateInvitation(c.ctx(), ddb.NewInvitation{ID: id, Inviter: c.member, Email: *in.Email,
+	inv, err := s.Store.CreateInvitation(c.ctx(), ddb.NewInvitation{ID: id, Inviter: c.member, Email: addr.String(),
 		Name: deref(in.Name), Role: role.ID, RoleExpiresAt: expires, Nonce: nonce, TokenHash: invites.Hash(token),
 		RolesVersion: c.org.RolesVersion})
 	switch {
 	case errors.Is(err, ddb.ErrAlreadyMember):
-		return problem.New(problem.AlreadyMember, "%s is already a member.", *in.Email)
+		return problem.New(problem.AlreadyMember, "%s is already a member.", addr)
 	case errors.Is(err, ddb.ErrEmailInvited):
-		return problem.New(problem.Conflict, "An invitation to %s is pending; resend it instead.", *in.Email)
+		return problem.New(problem.Conflict, "An invitation to %s is pending; resend it instead.", addr)
 	case err != nil:
 		return storeError(err, "Organization")
 	}
@@ -228,7 +229,8 @@ func (s *Server) byToken(c *call) (invites.Invitation, orgs.Organization, string
 // and only while it can still be used. The mismatch answer names no
 // address: the token's holder learns nothing about whom it was for.
 func (s *Server) forInvitee(c *call, inv invites.Invitation) error {
-	if !strings.EqualFold(inv.Email, c.principal.Email) {
+	// Exact comparison of normalized addresses: no Unicode case folding.
+	if email.Normalize(inv.Email) != email.Address(c.principal.Email) {
 		return problem.New(problem.Forbidden, "This invitation was sent to another email address; sign in as its recipient.")
 	}
 	if st := inv.StatusAt(s.clock()); st != invites.Pending {

@@ -46,14 +46,16 @@ func (s *Server) setActiveOrganization(c *call) error {
 	var in struct {
 		OrganizationID *string `json:"organization_id"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	if in.OrganizationID == nil {
 		return problem.Field("organization_id", "is required")
 	}
+	// A malformed id in a body is bad input (400); only a well-formed id
+	// that names nothing the caller may see is 404.
 	if !ids.Valid(ids.Organization, *in.OrganizationID) {
-		return problem.NotFoundf("Organization")
+		return problem.Field("organization_id", "must be an organization id (org_…)")
 	}
 	if _, _, err := s.Store.EnsureUser(c.ctx(), c.principal); err != nil {
 		return err
@@ -69,11 +71,14 @@ func (s *Server) setActiveProject(c *call) error {
 	var in struct {
 		ProjectID *string `json:"project_id"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	if in.ProjectID == nil {
 		return problem.Field("project_id", "is required")
+	}
+	if !ids.Valid(ids.Project, *in.ProjectID) {
+		return problem.Field("project_id", "must be a project id (prj_…)")
 	}
 	u, _, err := s.Store.EnsureUser(c.ctx(), c.principal)
 	if err != nil {
@@ -81,9 +86,6 @@ func (s *Server) setActiveProject(c *call) error {
 	}
 	if u.ActiveOrganizationID == "" {
 		return problem.New(problem.Conflict, "Choose an active organization first.")
-	}
-	if !ids.Valid(ids.Project, *in.ProjectID) {
-		return problem.NotFoundf("Project")
 	}
 	u, err = s.Store.SetActiveProject(c.ctx(), u.ID, u.ActiveOrganizationID, *in.ProjectID)
 	if err != nil {

@@ -89,7 +89,7 @@ func (s *Server) updateMember(c *call) error {
 		RoleExpiresAt Optional[string] `json:"role_expires_at"`
 		Status        *string          `json:"status"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check
@@ -189,7 +189,7 @@ func (s *Server) transferOwnership(c *call) error {
 	var in struct {
 		UserID *string `json:"user_id"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	if in.UserID == nil {
@@ -199,7 +199,7 @@ func (s *Server) transferOwnership(c *call) error {
 		return problem.Field("user_id", "must be another member")
 	}
 	if !ids.Valid(ids.User, *in.UserID) {
-		return problem.NotFoundf("Member")
+		return problem.Field("user_id", "must be a user id (usr_…)")
 	}
 	t, err := s.Store.GetMember(c.ctx(), c.orgID, *in.UserID)
 	if err != nil {

@@ -16,7 +16,7 @@ func (s *Server) createOrganization(c *call) error {
 		Slug        *string `json:"slug"`
 		Description *string `json:"description"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check
@@ -80,7 +80,7 @@ func (s *Server) updateOrganization(c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check
@@ -152,7 +152,7 @@ func (s *Server) deleteOrganization(c *call) error {
 	var in struct {
 		ConfirmSlug *string `json:"confirm_slug"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	if in.ConfirmSlug == nil || *in.ConfirmSlug == "" {

@@ -55,7 +55,7 @@ func (s *Server) createProject(c *call) error {
 		Name        *string `json:"name"`
 		Description *string `json:"description"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check
@@ -117,7 +117,7 @@ func (s *Server) updateProject(c *call) error {
 		Name        Optional[string] `json:"name"`
 		Description Optional[string] `json:"description"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check

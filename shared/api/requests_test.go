@@ -109,7 +109,7 @@ func TestBadInputIs4xx(t *testing.T) {
 		{"DeleteNoConfirm", "DELETE", "/organizations/" + org, map[string]any{}, 400, nil},
 		{"DeleteWrongConfirm", "DELETE", "/organizations/" + org, map[string]any{"confirm_slug": "nope"}, 400, nil},
 		{"ActiveOrgMissing", "PUT", "/me/active-organization", map[string]any{}, 400, nil},
-		{"ActiveOrgMalformed", "PUT", "/me/active-organization", map[string]any{"organization_id": "x"}, 404, nil},
+		{"ActiveOrgMalformed", "PUT", "/me/active-organization", map[string]any{"organization_id": "x"}, 400, nil},
 		{"ActiveProjectUnknown", "PUT", "/me/active-project", map[string]any{"project_id": "prj_01jbzzzzzzzzzzzzzzzzzzzzzz"}, 404, nil},
 		{"WrongMethod", "PUT", "/organizations", map[string]any{}, 405, nil},
 		{"MemberBadRole", "PATCH", "/organizations/" + org + "/members/" + userID("owner@bad.test"), map[string]any{"role": "god"}, 400, nil},

@@ -173,7 +173,7 @@ func (s *Server) createRole(c *call) error {
 		roleFields
 		Template *string `json:"template"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check
@@ -238,7 +238,7 @@ func mayEdit(c *call, r access.Role) error {
 
 func (s *Server) updateRole(c *call) error {
 	var in roleFields
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check

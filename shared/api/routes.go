@@ -28,6 +28,10 @@ type Route struct {
 	// WhileDeleting admits the route to an org that is being deleted (every
 	// other route answers 404 there): the delete that finishes a purge.
 	WhileDeleting bool
+	// Body is true on routes that take a JSON request body. The others
+	// accept only an empty body or {} (400 otherwise), so a client sending
+	// options the route does not have learns it instead of being ignored.
+	Body bool
 	// MemoryMB and TimeoutSeconds size the function; zero means the defaults.
 	MemoryMB       int
 	TimeoutSeconds int
@@ -96,30 +100,30 @@ var coreRoutes = []Route{
 	// Me
 	{Name: "get-me", Method: "GET", Path: "/me", Writes: true, handle: (*Server).getMe},
 	{Name: "list-my-organizations", Method: "GET", Path: "/me/organizations", Writes: true, handle: (*Server).listMyOrganizations},
-	{Name: "set-active-organization", Method: "PUT", Path: "/me/active-organization", Writes: true, handle: (*Server).setActiveOrganization},
-	{Name: "set-active-project", Method: "PUT", Path: "/me/active-project", Writes: true, handle: (*Server).setActiveProject},
+	{Name: "set-active-organization", Method: "PUT", Path: "/me/active-organization", Writes: true, Body: true, handle: (*Server).setActiveOrganization},
+	{Name: "set-active-project", Method: "PUT", Path: "/me/active-project", Writes: true, Body: true, handle: (*Server).setActiveProject},
 	{Name: "list-permissions", Method: "GET", Path: "/permissions", handle: (*Server).listPermissions},
 
 	// Organizations
-	{Name: "create-organization", Method: "POST", Path: "/organizations", Writes: true, handle: (*Server).createOrganization},
+	{Name: "create-organization", Method: "POST", Path: "/organizations", Writes: true, Body: true, handle: (*Server).createOrganization},
 	{Name: "get-organization", Method: "GET", Path: "/organizations/{org}", Permission: access.OrgRead, handle: (*Server).getOrganization},
-	{Name: "update-organization", Method: "PATCH", Path: "/organizations/{org}", Permission: access.OrgUpdate, Writes: true, handle: (*Server).updateOrganization},
-	{Name: "delete-organization", Method: "DELETE", Path: "/organizations/{org}", Permission: access.OrgDelete, Writes: true, WhileDeleting: true, TimeoutSeconds: 60, handle: (*Server).deleteOrganization},
+	{Name: "update-organization", Method: "PATCH", Path: "/organizations/{org}", Permission: access.OrgUpdate, Writes: true, Body: true, handle: (*Server).updateOrganization},
+	{Name: "delete-organization", Method: "DELETE", Path: "/organizations/{org}", Permission: access.OrgDelete, Writes: true, WhileDeleting: true, TimeoutSeconds: 60, Body: true, handle: (*Server).deleteOrganization},
 
 	// Projects
 	{Name: "list-projects", Method: "GET", Path: "/organizations/{org}/projects", Permission: access.ProjectsRead, handle: (*Server).listProjects},
-	{Name: "create-project", Method: "POST", Path: "/organizations/{org}/projects", Permission: access.ProjectsCreate, Writes: true, handle: (*Server).createProject},
+	{Name: "create-project", Method: "POST", Path: "/organizations/{org}/projects", Permission: access.ProjectsCreate, Writes: true, Body: true, handle: (*Server).createProject},
 	{Name: "get-project", Method: "GET", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsRead, handle: (*Server).getProject},
-	{Name: "update-project", Method: "PATCH", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsManageOwn, Writes: true, handle: (*Server).updateProject},
+	{Name: "update-project", Method: "PATCH", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsManageOwn, Writes: true, Body: true, handle: (*Server).updateProject},
 	{Name: "delete-project", Method: "DELETE", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsManageOwn, Writes: true, handle: (*Server).deleteProject},
 
 	// Members and roles
 	{Name: "list-members", Method: "GET", Path: "/organizations/{org}/members", Permission: access.MembersRead, handle: (*Server).listMembers},
 	{Name: "get-member", Method: "GET", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRead, handle: (*Server).getMember},
-	{Name: "update-member", Method: "PATCH", Path: "/organizations/{org}/members/{user}", Permission: access.MembersUpdate, Writes: true, handle: (*Server).updateMember},
+	{Name: "update-member", Method: "PATCH", Path: "/organizations/{org}/members/{user}", Permission: access.MembersUpdate, Writes: true, Body: true, handle: (*Server).updateMember},
 	{Name: "remove-member", Method: "DELETE", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRemove, Writes: true, handle: (*Server).removeMember},
 	{Name: "leave-organization", Method: "POST", Path: "/organizations/{org}/leave", Permission: access.OrgRead, Writes: true, handle: (*Server).leaveOrganization},
-	{Name: "transfer-ownership", Method: "POST", Path: "/organizations/{org}/transfer-ownership", Permission: access.OwnershipTransfer, Writes: true, handle: (*Server).transferOwnership},
+	{Name: "transfer-ownership", Method: "POST", Path: "/organizations/{org}/transfer-ownership", Permission: access.OwnershipTransfer, Writes: true, Body: true, handle: (*Server).transferOwnership},
 	{Name: "list-roles", Method: "GET", Path: "/organizations/{org}/roles", Permission: access.RolesRead, handle: (*Server).listRoles},
 }
 

@@ -12,9 +12,9 @@ import "github.com/orgplane/orgplane/shared/access"
 var appRoutes = []Route{
 	{Name: "list-app-templates", Method: "GET", Path: "/apps", handle: (*Server).listAppTemplates},
 	{Name: "list-apps", Method: "GET", Path: "/organizations/{org}/apps", Permission: access.AppsRead, handle: (*Server).listApps},
-	{Name: "install-app", Method: "POST", Path: "/organizations/{org}/apps", Permission: access.AppsManage, Writes: true, handle: (*Server).installApp},
+	{Name: "install-app", Method: "POST", Path: "/organizations/{org}/apps", Permission: access.AppsManage, Writes: true, Body: true, handle: (*Server).installApp},
 	{Name: "get-app", Method: "GET", Path: "/organizations/{org}/apps/{app}", Permission: access.AppsRead, handle: (*Server).getApp},
-	{Name: "update-app", Method: "PATCH", Path: "/organizations/{org}/apps/{app}", Permission: access.AppsManage, Writes: true, handle: (*Server).updateApp},
+	{Name: "update-app", Method: "PATCH", Path: "/organizations/{org}/apps/{app}", Permission: access.AppsManage, Writes: true, Body: true, handle: (*Server).updateApp},
 	{Name: "uninstall-app", Method: "DELETE", Path: "/organizations/{org}/apps/{app}", Permission: access.AppsManage, Writes: true, handle: (*Server).uninstallApp},
 	{Name: "restart-app", Method: "POST", Path: "/organizations/{org}/apps/{app}/restart", Permission: access.AppsManage, Writes: true, handle: (*Server).restartApp},
 	{Name: "stop-app", Method: "POST", Path: "/organizations/{org}/apps/{app}/stop", Permission: access.AppsManage, Writes: true, handle: (*Server).stopApp},

@@ -7,6 +7,6 @@ var walletRoutes = []Route{
 	{Name: "get-wallet", Method: "GET", Path: "/organizations/{org}/wallet", Permission: access.BillingRead, handle: (*Server).getWallet},
 	{Name: "open-wallet", Method: "POST", Path: "/organizations/{org}/wallet", Permission: access.BillingManage, Writes: true, handle: (*Server).openWallet},
 	{Name: "list-wallet-transactions", Method: "GET", Path: "/organizations/{org}/wallet/transactions", Permission: access.BillingRead, handle: (*Server).listWalletTransactions},
-	{Name: "create-top-up", Method: "POST", Path: "/organizations/{org}/wallet/top-ups", Permission: access.BillingManage, Writes: true, handle: (*Server).createTopUp},
-	{Name: "create-charge", Method: "POST", Path: "/organizations/{org}/wallet/charges", Permission: access.CreditsSpend, Writes: true, handle: (*Server).createCharge},
+	{Name: "create-top-up", Method: "POST", Path: "/organizations/{org}/wallet/top-ups", Permission: access.BillingManage, Writes: true, Body: true, handle: (*Server).createTopUp},
+	{Name: "create-charge", Method: "POST", Path: "/organizations/{org}/wallet/charges", Permission: access.CreditsSpend, Writes: true, Body: true, handle: (*Server).createCharge},
 }

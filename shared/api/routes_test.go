@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/orgplane/orgplane/shared/access"
 	"github.com/orgplane/orgplane/shared/api"
 	"github.com/orgplane/orgplane/shared/apispec"
 )
@@ -58,5 +59,52 @@ func TestEveryRouteHasAHandler(t *testing.T) {
 	}
 	if _, err := s.Handler("no-such-route"); err == nil {
 		t.Error("an unknown route name built a handler")
+	}
+}
+
+// handlerForbids are the routes whose handler answers 403 beyond the
+// route's permission (project ownership, private apps, role levels, the
+// invitee's address).
+var handlerForbids = map[string]bool{
+	"update-project": true, "delete-project": true, "access-app": true, "update-member": true,
+	"remove-member": true, "create-invitation": true, "revoke-invitation": true, "resend-invitation": true,
+	"accept-invitation": true, "decline-invitation": true,
+}
+
+// TestForbiddenIsDocumentedWhereItCanHappen: openapi.yaml documents 403 on
+// exactly the routes that can answer it: those whose permission the lowest
+// built-in role lacks, and those whose handler forbids more.
+func TestForbiddenIsDocumentedWhereItCanHappen(t *testing.T) {
+	doc := apispec.Load(t).Doc()
+	lowest, _ := access.BuiltIn(access.Member)
+	for _, rt := range api.Routes {
+		op := doc.Paths.Find(rt.Path).GetOperation(rt.Method)
+		if op == nil {
+			continue // TestRouteListMatchesOpenAPI reports it
+		}
+		can := (rt.Permission != "" && !lowest.Can(rt.Permission)) || handlerForbids[rt.Name]
+		if documented := op.Responses.Status(403) != nil; documented != can {
+			t.Errorf("%s: 403 documented %v, can happen %v", rt.Name, documented, can)
+		}
+	}
+}
+
+// TestBodyMatchesOpenAPI: a route takes a body exactly when openapi.yaml
+// documents one, and only such routes answer 413 and 415.
+func TestBodyMatchesOpenAPI(t *testing.T) {
+	doc := apispec.Load(t).Doc()
+	for _, rt := range api.Routes {
+		op := doc.Paths.Find(rt.Path).GetOperation(rt.Method)
+		if op == nil {
+			continue
+		}
+		if documented := op.RequestBody != nil; documented != rt.Body {
+			t.Errorf("%s: Body %v, openapi.yaml request body %v", rt.Name, rt.Body, documented)
+		}
+		for _, s := range []int{413, 415} {
+			if documented := op.Responses.Status(s) != nil; documented != rt.Body {
+				t.Errorf("%s: Body %v, %d documented %v", rt.Name, rt.Body, s, documented)
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -79,25 +80,40 @@ func (s *Server) Handler(name string) (http.Handler, error) {
 // Mux serves every route, as the local server does.
 func (s *Server) Mux() http.Handler { return s.mux(Routes) }
 
-func (s *Server) mux(routes []Route) *http.ServeMux {
+func (s *Server) mux(routes []Route) http.Handler {
 	m := http.NewServeMux()
-	paths := map[string]bool{}
+	methods := map[string][]string{}
 	for _, rt := range routes {
 		m.Handle(rt.Pattern(), s.serve(rt))
-		paths[rt.Path] = true
+		methods[rt.Path] = append(methods[rt.Path], rt.Method)
+		if rt.Method == http.MethodGet { // ServeMux serves HEAD with GET
+			methods[rt.Path] = append(methods[rt.Path], http.MethodHead)
+		}
 	}
 	// Method-less patterns lose to the method ones above, so they catch
-	// only wrong methods; "/" catches unknown paths. Both answer in
-	// problem+json rather than ServeMux's plain text.
-	for p := range paths {
+	// only wrong methods (405 with Allow, RFC 9110); "/" catches unknown
+	// paths. Both answer in problem+json rather than ServeMux's plain text.
+	for p, ms := range methods {
+		allow := strings.Join(ms, ", ")
 		m.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
 			WriteProblem(w, r, problem.New(problem.MethodNotAllowed, "Method %s is not allowed here.", r.Method))
 		})
 	}
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, problem.New(problem.NotFound, "No route for %s %s.", r.Method, r.URL.Path))
+	}
+	m.HandleFunc("/", notFound)
+	// ServeMux answers a path that is not clean ("//", "/./", "/../") with a
+	// redirect to the clean one; an API names each resource one way, so
+	// such a path is simply not found.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "" || p[0] != '/' || path.Clean(p) != p {
+			notFound(w, r)
+			return
+		}
+		m.ServeHTTP(w, r)
 	})
-	return m
 }
 
 func (s *Server) serve(rt Route) http.Handler {
@@ -111,6 +127,9 @@ func (s *Server) serve(rt Route) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		c := &call{w: w, r: r, at: s.clock(), route: rt}
 		err := s.admit(c)
+		if err == nil && !rt.Body {
+			err = refuseBody(r)
+		}
 		if err == nil {
 			err = rt.handle(s, c)
 		}

@@ -110,13 +110,13 @@ func (s *Server) createTopUp(c *call) error {
 		Amount    json.RawMessage `json:"amount"`
 		Reference *string         `json:"reference"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check
 	amount := parseAmount(&check, in.Amount)
 	if in.Reference != nil {
-		checkText(&check, "reference", *in.Reference, 200)
+		check.Text("reference", *in.Reference, 200)
 	}
 	if err := check.Err(); err != nil {
 		return err
@@ -129,7 +129,7 @@ func (s *Server) createCharge(c *call) error {
 		Amount      json.RawMessage `json:"amount"`
 		Description *string         `json:"description"`
 	}
-	if err := decode(c.r, &in); err != nil {
+	if err := c.decode(&in); err != nil {
 		return err
 	}
 	var check orgs.Check
@@ -137,7 +137,7 @@ func (s *Server) createCharge(c *call) error {
 	if in.Description == nil {
 		check.Add("description", "is required: what the credits pay for")
 	} else {
-		checkText(&check, "description", *in.Description, 500)
+		check.Text("description", *in.Description, 500)
 	}
 	if err := check.Err(); err != nil {
 		return err
@@ -207,16 +207,4 @@ func parseAmount(check *orgs.Check, raw json.RawMessage) int64 {
 		return 0
 	}
 	return n
-}
-
-// checkText checks free text: not blank, at most max characters, no control characters.
-func checkText(check *orgs.Check, field, v string, max int) {
-	switch {
-	case strings.TrimSpace(v) == "":
-		check.Add(field, "must not be blank")
-	case len([]rune(v)) > max:
-		check.Add(field, "must be at most "+strconv.Itoa(max)+" characters")
-	case strings.IndexFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
-		check.Add(field, "must not contain control characters")
-	}
 }

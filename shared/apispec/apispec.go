@@ -158,9 +158,17 @@ func (s *Spec) Operation(id string) (Operation, bool) {
 
 // Find returns the operation serving req (by method and URL path).
 func (s *Spec) Find(req *http.Request) (Operation, bool) {
-	route, _, err := s.router.FindRoute(req)
+	route, params, err := s.router.FindRoute(req)
 	if err != nil {
 		return Operation{}, false
+	}
+	// The router also matches a path whose parameter is empty
+	// ("/organizations" for "/organizations/{org}"); such a path names no
+	// operation.
+	for _, v := range params {
+		if v == "" {
+			return Operation{}, false
+		}
 	}
 	return Operation{ID: route.Operation.OperationID, Method: route.Method, Path: route.Path}, true
 }

@@ -13,7 +13,10 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/orgplane/orgplane/shared/email"
+	"github.com/orgplane/orgplane/shared/orgs"
 	"github.com/orgplane/orgplane/shared/problem"
+	"github.com/orgplane/orgplane/shared/text"
 )
 
 // Principal is who is calling.
@@ -21,8 +24,10 @@ type Principal struct {
 	UserID  string
 	Issuer  string
 	Subject string
-	Email   string
-	Name    string
+	// Email is normalized (email.Parse): compare it as email.Address.
+	Email string
+	// Name is clean, bounded text (PersonName).
+	Name string
 }
 
 // UserID derives the stable Orgplane user id for an issuer's subject. It
@@ -85,15 +90,32 @@ func (v *Verifier) Authenticate(ctx context.Context, bearer string) (Principal, 
 		c.EmailVerified == nil || !*c.EmailVerified {
 		return Principal{}, errInvalid
 	}
-	name := strings.TrimSpace(c.Name)
-	if name == "" {
-		name, _, _ = strings.Cut(c.Email, "@")
+	// An address Orgplane cannot compare safely (see package email) would
+	// let its holder pass for someone else: such a token is refused.
+	addr, err := email.Parse(c.Email)
+	if err != nil {
+		return Principal{}, errInvalid
 	}
 	return Principal{
 		UserID:  UserID(c.Issuer, c.Subject),
 		Issuer:  c.Issuer,
 		Subject: c.Subject,
-		Email:   strings.ToLower(c.Email),
-		Name:    name,
+		Email:   addr.String(),
+		Name:    PersonName(c.Name, addr),
 	}, nil
+}
+
+// PersonName is the name Orgplane stores for a person (user, member,
+// inviter) from what an identity provider says: cleaned to one line of
+// text and bounded so their personal org's name stays a valid org name;
+// the address's local part when the provider gives no usable name.
+func PersonName(claimed string, addr email.Address) string {
+	if name := text.Clean(claimed, orgs.MaxPersonNameLen); name != "" {
+		return name
+	}
+	local, _, _ := strings.Cut(addr.String(), "@")
+	if name := text.Clean(local, orgs.MaxPersonNameLen); name != "" {
+		return name
+	}
+	return "user"
 }

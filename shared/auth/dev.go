@@ -7,10 +7,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/orgplane/orgplane/shared/email"
 )
 
 // DevIssuer is the local stack's own OIDC issuer. It signs ID tokens with
@@ -34,23 +35,29 @@ func NewDevIssuer(issuer, audience string) (*DevIssuer, error) {
 	return &DevIssuer{Issuer: issuer, Audience: audience, key: key, kid: base64.RawURLEncoding.EncodeToString(kid)}, nil
 }
 
-// Token signs an ID token for the email; the subject is the lower-cased
-// email, so the same address is always the same user locally.
-func (d *DevIssuer) Token(email, name string, ttl time.Duration) (string, error) {
+// Token signs an ID token for the address as given; the subject is its
+// normalized form, so the same address is always the same user locally.
+func (d *DevIssuer) Token(addr, name string, ttl time.Duration) (string, error) {
 	now := time.Now()
 	verified := true
 	c := claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    d.Issuer,
-			Subject:   strings.ToLower(email),
+			Subject:   string(email.Normalize(addr)),
 			Audience:  jwt.ClaimStrings{d.Audience},
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		},
-		Email:         strings.ToLower(email),
+		Email:         addr,
 		EmailVerified: &verified,
 		Name:          name,
 	}
+	return d.Sign(c)
+}
+
+// Sign signs any claims with the issuer's key: tests use it to mint
+// correctly signed tokens whose claims are wrong.
+func (d *DevIssuer) Sign(c jwt.Claims) (string, error) {
 	t := jwt.NewWithClaims(jwt.SigningMethodES256, c)
 	t.Header["kid"] = d.kid
 	return t.SignedString(d.key)

@@ -3,10 +3,9 @@ package catalog
 import (
 	"maps"
 	"slices"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/orgplane/orgplane/shared/problem"
+	"github.com/orgplane/orgplane/shared/text"
 )
 
 // Mask replaces every secret value in what an instance shows. It is the
@@ -126,10 +125,8 @@ func checkValue(v EnvVar, val string) string {
 		return "is required"
 	case len(val) > MaxEnvValueLen:
 		return "must be at most 4096 bytes"
-	case !utf8.ValidString(val):
-		return "must be UTF-8 text"
-	case slices.ContainsFunc([]rune(val), func(r rune) bool { return r != '\t' && r != '\n' && unicode.IsControl(r) }):
-		return "must not contain control characters"
+	case text.Problem(val, text.Lines) != "":
+		return text.Problem(val, text.Lines)
 	case v.Secret && val == Mask:
 		return "cannot be the mask " + Mask + "; send the secret itself"
 	}

@@ -1,14 +1,15 @@
 package orgs
 
 import (
-	"net/mail"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/problem"
+	"github.com/orgplane/orgplane/shared/text"
 )
 
 var (
@@ -22,7 +23,16 @@ const (
 	MaxDescriptionLen = 500
 	MinSlugLen        = 3
 	MaxSlugLen        = 48
+	// MaxPersonNameLen bounds a person's name as stored (member, inviter,
+	// user), so that the personal org's name still fits MaxNameLen.
+	MaxPersonNameLen = MaxNameLen - len(personalSuffix)
 )
+
+const personalSuffix = "'s workspace"
+
+// PersonalName is the name of a user's personal org. A person's name
+// within MaxPersonNameLen gives a valid org name.
+func PersonalName(person string) string { return person + personalSuffix }
 
 // Check collects field errors for one request.
 type Check struct{ errs []problem.FieldError }
@@ -35,26 +45,43 @@ func (c *Check) Add(field, msg string) {
 // Err is the validation error, or nil when every field passed.
 func (c *Check) Err() error { return problem.Fields(c.errs) }
 
-// Name checks a display name: 1–100 characters of printable text.
+// Name checks a display name: 1–100 characters of one line of text.
 func (c *Check) Name(field, v string) {
+	if msg := text.Problem(v, text.Line); msg != "" {
+		c.Add(field, msg)
+		return
+	}
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "":
 		c.Add(field, "is required")
 	case utf8.RuneCountInString(v) > MaxNameLen:
 		c.Add(field, "must be at most 100 characters")
-	case !printable(v):
-		c.Add(field, "must not contain control characters")
 	}
 }
 
-// Description checks free text up to 500 characters.
+// Description checks free text up to 500 characters; tabs and line feeds allowed.
 func (c *Check) Description(field, v string) {
-	switch {
-	case utf8.RuneCountInString(v) > MaxDescriptionLen:
+	if msg := text.Problem(v, text.Lines); msg != "" {
+		c.Add(field, msg)
+		return
+	}
+	if utf8.RuneCountInString(v) > MaxDescriptionLen {
 		c.Add(field, "must be at most 500 characters")
-	case !printable(strings.NewReplacer("\n", "", "\t", "").Replace(v)):
-		c.Add(field, "must not contain control characters")
+	}
+}
+
+// Text checks one line of free text of 1 to max characters.
+func (c *Check) Text(field, v string, max int) {
+	if msg := text.Problem(v, text.Line); msg != "" {
+		c.Add(field, msg)
+		return
+	}
+	switch {
+	case strings.TrimSpace(v) == "":
+		c.Add(field, "must not be blank")
+	case utf8.RuneCountInString(v) > max:
+		c.Add(field, "must be at most "+strconv.Itoa(max)+" characters")
 	}
 }
 
@@ -68,18 +95,20 @@ func (c *Check) Slug(field, v string) {
 	}
 }
 
-// Email checks a plain address (no display name).
-func (c *Check) Email(field, v string) {
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Address != v || len(v) > 254 {
+// Email checks a plain address (no display name) and returns its
+// normalized form, the one to store and compare.
+func (c *Check) Email(field, v string) email.Address {
+	a, err := email.Parse(v)
+	if err != nil {
 		c.Add(field, "must be an email address")
 	}
+	return a
 }
 
 // HTTPSURL checks an absolute https URL.
 func (c *Check) HTTPSURL(field, v string) {
 	u, err := url.Parse(v)
-	if err != nil || u.Scheme != "https" || u.Host == "" || len(v) > 2048 {
+	if err != nil || u.Scheme != "https" || u.Host == "" || len(v) > 2048 || text.Problem(v, text.Line) != "" {
 		c.Add(field, "must be an https URL")
 	}
 }
@@ -89,15 +118,6 @@ func (c *Check) Color(field, v string) {
 	if !colorPattern.MatchString(v) {
 		c.Add(field, "must be a color like #1a2b3c")
 	}
-}
-
-func printable(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return false
-		}
-	}
-	return true
 }
 
 // SlugFrom derives a slug candidate from a name: lower case, runs of other
