@@ -50,7 +50,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tbl, err := ensureTable(ctx, db, cfg.TableName)
+	tableExisted, err := ensureTable(ctx, db, cfg.TableName)
 	if err != nil {
 		return fmt.Errorf("DynamoDB at %s: %w", cfg.DynamoDBEndpoint, err)
 	}
@@ -73,7 +73,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 		Table:         cfg.TableName,
 		Consumers:     triggers.StreamConsumers,
 		Handler:       func(c triggers.StreamConsumer) triggers.StreamHandler { return a.Stream(c.Name) },
-		FromLatest:    tbl.Existed,
+		FromLatest:    tableExisted,
 	}
 	schedules := &runner.Scheduler{
 		Schedules: triggers.Schedules,
