@@ -68,11 +68,17 @@ func (s *orgplane) function(f deploy.Function) {
 	})
 
 	env := map[string]*string{}
-	for k, v := range s.env {
+	for _, k := range f.Env() {
+		v, ok := s.env[k]
+		if !ok {
+			panic("stack: no value for " + k + " of " + f.Name)
+		}
 		env[k] = v
 	}
-	if f.SendsEmail {
-		env[deploy.EnvMailFrom] = jsii.String(s.cfg.SESSender)
+	for _, k := range deploy.OptionalEnv {
+		if v, ok := s.env[k]; ok {
+			env[k] = v
+		}
 	}
 	fn := awslambda.NewFunction(scope, jsii.String("Function"), &awslambda.FunctionProps{
 		Description:  jsii.String("Orgplane " + f.Name + ": " + f.Describe()),

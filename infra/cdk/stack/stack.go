@@ -90,6 +90,9 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 		deploy.EnvInviteTokenSecret: s.generatedSecret("InviteTokenSecret",
 			"Key Orgplane derives invitation tokens from; rotating it voids every outstanding invitation link."),
 	}
+	if s.cfg.SESSender != "" {
+		s.env[deploy.EnvMailFrom] = jsii.String(s.cfg.SESSender)
+	}
 	if s.cfg.AppIdleTimeout != "" {
 		s.env[deploy.EnvAppIdleTimeout] = jsii.String(s.cfg.AppIdleTimeout)
 	}
