@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/orgplane/orgplane/infra/local/lambdamode"
 )
 
 // config is what the local stack reads from its flags and environment.
@@ -45,7 +47,7 @@ func (c config) stateDir() string { return filepath.Join(c.Root, ".local") }
 // emulator is the Runtime Interface Emulator of Lambda mode; make installs
 // it there.
 func (c config) emulator() string {
-	return or(c.Emulator, filepath.Join(c.stateDir(), "bin", "aws-lambda-rie"))
+	return or(c.Emulator, filepath.Join(c.Root, lambdamode.EmulatorPath))
 }
 
 // functionsDir holds the host builds of the functions; make builds them

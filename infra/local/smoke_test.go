@@ -22,14 +22,32 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/orgplane/orgplane/infra/local/lambdamode"
 	"github.com/orgplane/orgplane/shared/ddbtest"
+	"github.com/orgplane/orgplane/shared/repo"
 )
 
 // TestStackSmoke runs the whole stack as `make run` does (the test binary
 // re-run as main), against the test DynamoDB Local, with its own MailDev:
 // it serves /health and a token that works on /me, and SIGINT stops it
 // cleanly with its children.
-func TestStackSmoke(t *testing.T) {
+func TestStackSmoke(t *testing.T) { smoke(t, false) }
+
+// TestStackSmokeLambda is the same scenario in Lambda mode (make run
+// LAMBDA=1): GET /me runs get-me's bootstrap under the emulator, and the
+// personal org it makes reaches create-wallet's. Only those two are built.
+func TestStackSmokeLambda(t *testing.T) {
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lambdamode.Build(t.Context(), root, "get-me", "create-wallet"); err != nil {
+		t.Fatal(err)
+	}
+	smoke(t, true)
+}
+
+func smoke(t *testing.T, lambda bool) {
 	ports := freePorts(t, 3)
 	tableName := ddbtest.TableName(t.Name())
 	t.Cleanup(func() {
@@ -40,7 +58,8 @@ func TestStackSmoke(t *testing.T) {
 	cmd.Env = append(os.Environ(), stackChildEnv+"=1",
 		"PORT="+ports[0], "MAILDEV_SMTP_PORT="+ports[1], "MAILDEV_WEB_PORT="+ports[2],
 		"DYNAMODB_ENDPOINT="+ddbtest.Endpoint(t), "TABLE_NAME="+tableName,
-		"PERSIST=0", "SMTP_ADDR=", "APP_URL=", "SCHEDULE_EVERY=", "CURSOR_SECRET=", "INVITE_TOKEN_SECRET=")
+		"PERSIST=0", "SMTP_ADDR=", "APP_URL=", "SCHEDULE_EVERY=", "CURSOR_SECRET=", "INVITE_TOKEN_SECRET=",
+		"LAMBDA="+strconv.FormatBool(lambda), "LAMBDA_RIE=", "LAMBDA_FUNCTIONS_DIR=")
 	var stdout, stderr syncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -67,12 +86,27 @@ func TestStackSmoke(t *testing.T) {
 	if out := stdout.String(); !strings.Contains(out, "Orgplane is running") || !strings.Contains(out, "http://127.0.0.1:"+ports[2]) {
 		t.Errorf("quick-start does not name the stack and MailDev:\n%s", out)
 	}
-	children := childPids(t, cmd.Process.Pid)
+	mode := "Mode         in-process"
+	if lambda {
+		mode = "Mode         Lambda"
+	}
+	if !strings.Contains(stdout.String(), mode) {
+		t.Errorf("quick-start does not say %q:\n%s", mode, stdout.String())
+	}
 
 	s := &devServer{URL: base}
 	var me struct{ Email string }
 	if status, _ := s.do(t, "GET", "/me", "", "", s.mustToken(t, "smoke@example.com"), &me); status != 200 || me.Email != "smoke@example.com" {
-		t.Fatalf("GET /me: %d %+v", status, me)
+		t.Fatalf("GET /me: %d %+v\n%s", status, me, stderr.String())
+	}
+	if lambda {
+		waitFor(t, "create-wallet's run", exited, &stderr, func() bool {
+			return strings.Contains(stderr.String(), "consumer=create-wallet records=1")
+		})
+	}
+	children := childPids(t, cmd.Process.Pid) // MailDev, and the emulators in Lambda mode
+	if n := emulators(t, children); lambda && n != 2 || !lambda && n != 0 {
+		t.Errorf("%d emulators run; want get-me's and create-wallet's in Lambda mode, none otherwise", n)
 	}
 
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
@@ -94,6 +128,18 @@ func TestStackSmoke(t *testing.T) {
 			t.Errorf("child process %d still exists after the stack stopped (kill 0: %v)", pid, err)
 		}
 	}
+}
+
+// emulators counts the aws-lambda-rie processes among pids.
+func emulators(t *testing.T, pids []int) int {
+	t.Helper()
+	n := 0
+	for _, pid := range pids {
+		if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); err == nil && strings.TrimSpace(string(b)) == "aws-lambda-rie" {
+			n++
+		}
+	}
+	return n
 }
 
 // waitHealthy waits until /health answers 200.

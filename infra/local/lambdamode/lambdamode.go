@@ -16,7 +16,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -151,6 +153,28 @@ func (m *Mode) invoke(ctx context.Context, name string, event, out any) error {
 	}
 	if err := json.Unmarshal(resp, out); err != nil {
 		return fmt.Errorf("%s: response %.200q: %w", name, resp, err)
+	}
+	return nil
+}
+
+// Paths below the repository root where make puts the Lambda mode's
+// binaries.
+const (
+	EmulatorPath     = ".local/bin/aws-lambda-rie"
+	FunctionsDirPath = ".local/lambda"
+)
+
+// Build runs make in the repository at root for the emulator and the
+// named functions' host builds (all of them: make lambda-host), so the
+// flags live in the Makefile alone. Up-to-date binaries are kept.
+func Build(ctx context.Context, root string, functions ...string) error {
+	targets := []string{EmulatorPath}
+	for _, name := range functions {
+		targets = append(targets, FunctionsDirPath+"/"+name+"/bootstrap")
+	}
+	cmd := exec.CommandContext(ctx, "make", append([]string{"--no-print-directory", "-C", root}, targets...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("make %s: %w\n%s", strings.Join(targets, " "), err, out)
 	}
 	return nil
 }
