@@ -40,10 +40,10 @@ var (
 )
 
 // function builds one function and what invokes it, in a construct of its
-// own named by the function's ID: Role, Logs, Function, and Route,
+// own below parent (its group's nested stack) named by the function's ID: Role, Logs, Function, and Route,
 // EventSource or Schedule with its FailureQueue.
-func (s *orgplane) function(f deploy.Function) {
-	scope := constructs.NewConstruct(s.stack, jsii.String(f.ID()))
+func (s *orgplane) function(parent constructs.Construct, f deploy.Function) {
+	scope := constructs.NewConstruct(parent, jsii.String(f.ID()))
 	logs := awslogs.NewLogGroup(scope, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention: s.logDays, RemovalPolicy: s.removal,
 	})

@@ -103,8 +103,17 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 	}
 
 	s.api = s.httpAPI()
-	for _, f := range fns {
-		s.function(f)
+	// The functions live in nested stacks, a few areas of the API each,
+	// so that no template comes near CloudFormation's limits (500
+	// resources, 60 dynamic references) however many routes there are;
+	// the stack itself keeps the table, identity, secrets and the API.
+	for _, g := range deploy.Groups(fns, deploy.MaxFunctionsPerGroup) {
+		nested := awscdk.NewNestedStack(s.stack, jsii.String("Functions"+g.Name), &awscdk.NestedStackProps{
+			Description: jsii.String("Orgplane functions, from " + g.Functions[0].Name + " to " + g.Functions[len(g.Functions)-1].Name + "."),
+		})
+		for _, f := range g.Functions {
+			s.function(nested, f)
+		}
 	}
 
 	out := func(name, desc string, value *string) {
