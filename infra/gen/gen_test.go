@@ -11,6 +11,7 @@ import (
 
 	"github.com/orgplane/orgplane/infra/cfnlint"
 	"github.com/orgplane/orgplane/infra/deploy"
+	"github.com/orgplane/orgplane/infra/sam"
 )
 
 // root is the repository root, seen from this package's directory.
@@ -201,7 +202,7 @@ func TestWriteFunctions(t *testing.T) {
 // TestTemplateEnv: the template gives every function what the CDK stack
 // does (deploy.CommonEnv).
 func TestTemplateEnv(t *testing.T) {
-	tmpl := string(samTemplate(mustAll(t, deploy.Current())))
+	tmpl := string(sam.Template(mustAll(t, deploy.Current())))
 	_, globals, _ := strings.Cut(tmpl, "\nGlobals:\n")
 	globals, _, _ = strings.Cut(globals, "\nResources:\n")
 	for _, k := range deploy.CommonEnv {
@@ -216,7 +217,7 @@ func TestTemplateEnv(t *testing.T) {
 // whose settings the real lists do not use.
 func TestTemplateLints(t *testing.T) {
 	fns := mustAll(t, deploy.Current().WithSampleTriggers())
-	tmpl := samTemplate(fns)
+	tmpl := sam.Template(fns)
 	for _, want := range []string{
 		"Type: DynamoDB",
 		"FunctionResponseTypes:\n              - ReportBatchItemFailures",
@@ -238,7 +239,7 @@ func TestTemplateLints(t *testing.T) {
 	if err := os.WriteFile(p, tmpl, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfnlint.Check(t, filepath.Join(root, templateFile), p)
+	cfnlint.Check(t, filepath.Join(root, sam.TemplateFile), p)
 }
 
 // TestSAMBuildTargets: every function's build-<LogicalId> target exists in

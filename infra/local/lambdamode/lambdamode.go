@@ -69,7 +69,6 @@ func New(lists deploy.Lists, opts Options, values map[string]string) (*Mode, err
 		return nil, err
 	}
 	pool := &rie.Pool{Emulator: opts.Emulator, Verbose: opts.Verbose, Log: opts.Log, Output: opts.Output}
-	var routes []apigw.Route
 	for _, f := range fns {
 		env, err := Env(f, values)
 		if err != nil {
@@ -82,15 +81,24 @@ func New(lists deploy.Lists, opts Options, values map[string]string) (*Mode, err
 			MemoryMB:  f.MemoryMB,
 			Timeout:   time.Duration(f.TimeoutSeconds) * time.Second,
 		})
-		if f.Kind == deploy.HTTP {
-			routes = append(routes, apigw.Route{Method: f.Route.Method, Path: f.Route.Path, Function: f.Name})
-		}
 	}
-	front, err := apigw.New(routes, pool.Invoke)
+	front, err := apigw.New(Routes(fns), pool.Invoke)
 	if err != nil {
 		return nil, err
 	}
 	return &Mode{pool: pool, API: front}, nil
+}
+
+// Routes are the front's routes: one per HTTP function, its route key
+// and the function it invokes.
+func Routes(fns []deploy.Function) []apigw.Route {
+	var routes []apigw.Route
+	for _, f := range fns {
+		if f.Kind == deploy.HTTP {
+			routes = append(routes, apigw.Route{Method: f.Route.Method, Path: f.Route.Path, Function: f.Name})
+		}
+	}
+	return routes
 }
 
 // Env is the function's environment in Lambda mode, as NAME=value: what
