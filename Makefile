@@ -134,6 +134,12 @@ test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
+# The black-box suite: the README walk-through over HTTP against the stack
+# as make run starts it, in the default mode and in Lambda mode (all
+# functions built). make test runs one scenario of it in each mode.
+test-blackbox: deps lambda-host
+	$(GO) test -tags blackbox -race -count=1 -run '^TestBlackBox' ./infra/local
+
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
