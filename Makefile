@@ -78,10 +78,13 @@ lambda-host: $(RIE)
 .local/lambda/%/bootstrap: functions/%/main.go $(GO_SOURCES)
 	$(GO_BUILD_HOST) -o $@ ./functions/$*
 
-# Rebuilt when this file (and so possibly RIE_VERSION) changes.
-$(RIE): Makefile
+# Rebuilt when RIE_VERSION changes (a stamp file names the version built).
+$(RIE): .local/bin/.aws-lambda-rie-$(RIE_VERSION)
 	GOBIN=$(CURDIR)/.local/bin $(GO) install $(RIE_MODULE)/cmd/aws-lambda-rie@$(RIE_VERSION)
 	@touch $@
+
+.local/bin/.aws-lambda-rie-%:
+	@mkdir -p $(@D) && rm -f $(@D)/.aws-lambda-rie-* && touch $@
 
 functions:
 	$(GO) run ./infra/gen functions

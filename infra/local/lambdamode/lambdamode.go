@@ -174,8 +174,14 @@ const (
 
 // Build runs make in the repository at root for the emulator and the
 // named functions' host builds (all of them: make lambda-host), so the
-// flags live in the Makefile alone. Up-to-date binaries are kept.
+// flags live in the Makefile alone. Up-to-date binaries are kept; callers
+// in other processes (test binaries running in parallel) wait their turn.
 func Build(ctx context.Context, root string, functions ...string) error {
+	unlock, err := lock(filepath.Join(root, ".local", "build.lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	targets := []string{EmulatorPath}
 	for _, name := range functions {
 		targets = append(targets, FunctionsDirPath+"/"+name+"/bootstrap")
