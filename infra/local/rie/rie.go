@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orgplane/orgplane/shared/childproc"
@@ -78,7 +79,9 @@ type instance struct {
 	child  *childproc.Child
 	url    string
 	client *http.Client
-	starts int
+	// pid is the running emulator's, 0 when none; read without mu, so
+	// that Running does not wait for invocations.
+	pid atomic.Int64
 }
 
 // Add makes fn available to Invoke. Functions are added before use.
@@ -131,6 +134,7 @@ func (p *Pool) Invoke(ctx context.Context, name string, payload []byte) ([]byte,
 			p.logger().Warn("lambda: function exited; starting it again", "function", name,
 				"err", in.child.ExitError())
 			in.child = nil
+			in.pid.Store(0)
 		default:
 		}
 	}
@@ -155,11 +159,8 @@ func (p *Pool) Running() map[string]int {
 	defer p.mu.Unlock()
 	out := map[string]int{}
 	for name, in := range p.fns {
-		if in.mu.TryLock() {
-			if in.child != nil {
-				out[name] = in.child.Pid()
-			}
-			in.mu.Unlock()
+		if pid := in.pid.Load(); pid != 0 {
+			out[name] = int(pid)
 		}
 	}
 	return out
@@ -175,6 +176,7 @@ func (p *Pool) Stop() {
 		if in.child != nil {
 			children = append(children, in.child)
 		}
+		in.pid.Store(0)
 		in.mu.Unlock()
 	}
 	p.mu.Unlock()
@@ -220,7 +222,7 @@ func (p *Pool) start(ctx context.Context, in *instance) error {
 		return fmt.Errorf("rie: %s: %w", fn.Name, err)
 	}
 	in.child = child
-	in.starts++
+	in.pid.Store(int64(child.Pid()))
 	return nil
 }
 
