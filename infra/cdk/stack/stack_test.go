@@ -69,6 +69,8 @@ var smallContext = map[string]any{
 	stack.CtxSESSender:      "example.com",
 	"idleCheckRate":         "7",
 	stack.CtxAppIdleTimeout: "90m",
+	stack.CtxDomainName:     "api.example.com",
+	stack.CtxCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
 }
 
 // tempDirs are the syntheses' directories, removed when the tests end.
@@ -542,6 +544,42 @@ func TestAlarms(t *testing.T) {
 	}
 }
 
+func TestCustomDomain(t *testing.T) {
+	t.Run("None", func(t *testing.T) {
+		s := fullStack(t)
+		s.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::DomainName"), jsii.Number(0))
+		if _, ok := s.outputs["ApiDomainTarget"]; ok {
+			t.Error("ApiDomainTarget output without a domain")
+		}
+	})
+	t.Run("Configured", func(t *testing.T) {
+		s := smallStack(t)
+		s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::DomainName"), map[string]any{
+			"DomainName": "api.example.com",
+			"DomainNameConfigurations": []any{assertions.Match_ObjectLike(&map[string]any{
+				"CertificateArn": smallContext[stack.CtxCertificateArn], "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2",
+			})},
+		})
+		var mapping map[string]any
+		for _, r := range s.ofType("AWS::ApiGatewayV2::ApiMapping") {
+			mapping = r.Properties
+		}
+		if !refersTo(mapping["ApiId"], s.logicalID(t, "Api")) || mapping["Stage"] != "$default" ||
+			!refersTo(mapping["DomainName"], s.logicalID(t, "ApiDomain")) {
+			t.Errorf("API mapping %v does not map the API's stage to the domain", mapping)
+		}
+		// The stage is named, not referenced: the mapping must wait for it.
+		s.template.HasResource(jsii.String("AWS::ApiGatewayV2::ApiMapping"), map[string]any{
+			"DependsOn": assertions.Match_ArrayWith(&[]any{s.logicalID(t, "ApiStage")}),
+		})
+		for _, o := range []string{"ApiUrl", "ApiDomainTarget", "ApiCustomUrl"} {
+			if _, ok := s.outputs[o]; !ok {
+				t.Errorf("no output %s", o)
+			}
+		}
+	})
+}
+
 func TestIdentity(t *testing.T) {
 	t.Run("Cognito", func(t *testing.T) {
 		s := fullStack(t)
@@ -814,6 +852,9 @@ func TestReadConfig(t *testing.T) {
 		{"ErrRetention", deploy.Lists{}, map[string]any{stack.CtxLogRetentionDays: "10"}, stack.CtxLogRetentionDays},
 		{"ErrStage", deploy.Lists{}, map[string]any{stack.CtxStage: "Prod!"}, stack.CtxStage},
 		{"ErrIdleTimeout", deploy.Lists{}, map[string]any{stack.CtxAppIdleTimeout: "12"}, stack.CtxAppIdleTimeout},
+		{"ErrDomainWithoutCertificate", deploy.Lists{}, map[string]any{stack.CtxDomainName: "api.example.com"}, stack.CtxCertificateArn},
+		{"ErrDomainName", deploy.Lists{}, map[string]any{stack.CtxDomainName: "https://api", stack.CtxCertificateArn: "arn:aws:acm:x"}, stack.CtxDomainName},
+		{"ErrCertificateArn", deploy.Lists{}, map[string]any{stack.CtxDomainName: "api.example.com", stack.CtxCertificateArn: "cert"}, stack.CtxCertificateArn},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := maps.Clone(tc.ctx)
