@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -67,6 +68,9 @@ func New(lists deploy.Lists, opts Options, values map[string]string) (*Mode, err
 	fns, err := lists.All()
 	if err != nil {
 		return nil, err
+	}
+	if _, err := os.Stat(opts.Emulator); err != nil {
+		return nil, fmt.Errorf("lambda mode: no emulator (make run LAMBDA=1, or make lambda-host, installs it): %w", err)
 	}
 	pool := &rie.Pool{Emulator: opts.Emulator, Verbose: opts.Verbose, Log: opts.Log, Output: opts.Output}
 	for _, f := range fns {

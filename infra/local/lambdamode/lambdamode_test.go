@@ -304,3 +304,10 @@ func TestEnv(t *testing.T) {
 		t.Errorf("err = %v, want one naming %s", err, deploy.EnvTableName)
 	}
 }
+
+func TestErrNoEmulator(t *testing.T) {
+	_, err := lambdamode.New(deploy.Lists{}, lambdamode.Options{Emulator: filepath.Join(t.TempDir(), "aws-lambda-rie")}, nil)
+	if err == nil || !strings.Contains(err.Error(), "make lambda-host") {
+		t.Fatalf("err = %v, want one saying how to install the emulator", err)
+	}
+}
