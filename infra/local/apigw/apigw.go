@@ -97,6 +97,10 @@ type route struct {
 }
 
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != rt.Method { // ServeMux lets HEAD into GET routes; API Gateway does not
+		writeMessage(w, http.StatusNotFound, "Not Found")
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		writeMessage(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
