@@ -12,9 +12,17 @@ BINARIES  := $(FUNCTIONS:%=build/%/bootstrap)
 # the module files) rebuilds it; nothing else does.
 GO_SOURCES := $(shell find shared -name '*.go' ! -name '*_test.go') go.mod go.sum
 
-# Lambda binaries: provided.al2023 on arm64, no cgo, no RPC shim.
-GO_BUILD_LAMBDA = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 \
-	$(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
+# Lambda binaries: provided.al2023 on arm64, no cgo, no RPC shim. Lambda
+# mode builds the same for this host (GO_BUILD_HOST) into .local/lambda.
+GO_BUILD_HOST   = CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
+GO_BUILD_LAMBDA = GOOS=linux GOARCH=arm64 $(GO_BUILD_HOST)
+HOST_BINARIES   := $(FUNCTIONS:%=.local/lambda/%/bootstrap)
+
+# The AWS Lambda Runtime Interface Emulator, pinned (the module proxy lists
+# no versions for it), built from source into .local/bin for Lambda mode.
+RIE_MODULE  := github.com/aws/aws-lambda-runtime-interface-emulator
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+RIE         := .local/bin/aws-lambda-rie
 
 # CDK: the Go app in infra/cdk, run offline by `make synth`; the CLI
 # (installed by `make deps` under infra/node_modules) for deploy/destroy.
@@ -25,12 +33,14 @@ CDK_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help deps build functions template synth bootstrap deploy diff destroy \
-	lint vet cfn-lint test bench run clean
+	lint vet cfn-lint test test-blackbox bench run lambda-host clean
 
 help:
 	@echo 'make deps       install tools: npm packages under infra/, Go modules'
 	@echo 'make run        the local stack: API, DynamoDB Local, MailDev (go run ./infra/local)'
+	@echo '                LAMBDA=1: every function its own bootstrap under the Lambda emulator'
 	@echo 'make test       vet, all tests (race, DynamoDB Local), synth, cfn-lint'
+	@echo 'make test-blackbox  the black-box scenarios against the stack, in both modes'
 	@echo 'make bench      benchmarks'
 	@echo 'make lint       go vet, cfn-lint on template.yaml and the synthesized stack'
 	@echo 'make build      build/<function>/bootstrap for every function (linux/arm64)'
@@ -60,6 +70,21 @@ build:
 
 build/%/bootstrap: functions/%/main.go $(GO_SOURCES)
 	$(GO_BUILD_LAMBDA) -o $@ ./functions/$*
+
+# Lambda mode: every function for this host, and the emulator.
+lambda-host: $(RIE)
+	@$(MAKE) --no-print-directory -j$(JOBS) $(HOST_BINARIES)
+
+.local/lambda/%/bootstrap: functions/%/main.go $(GO_SOURCES)
+	$(GO_BUILD_HOST) -o $@ ./functions/$*
+
+# Rebuilt when RIE_VERSION changes (a stamp file names the version built).
+$(RIE): .local/bin/.aws-lambda-rie-$(RIE_VERSION)
+	GOBIN=$(CURDIR)/.local/bin $(GO) install $(RIE_MODULE)/cmd/aws-lambda-rie@$(RIE_VERSION)
+	@touch $@
+
+.local/bin/.aws-lambda-rie-%:
+	@mkdir -p $(@D) && rm -f $(@D)/.aws-lambda-rie-* && touch $@
 
 functions:
 	$(GO) run ./infra/gen functions
@@ -104,17 +129,26 @@ cfn-lint: synth
 
 lint: vet cfn-lint
 
-# Integration tests start DynamoDB Local themselves (shared/ddbtest).
+# Integration tests start DynamoDB Local themselves (shared/ddbtest). The
+# Go tests lint every template once: template.yaml and a sample-trigger
+# twin (infra/gen), the synthesized stacks (infra/cdk/stack); so no
+# second cfn-lint pass here, and no arm64 build of every function for it.
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
-	@$(MAKE) --no-print-directory cfn-lint
+
+# The black-box suite: the README walk-through over HTTP against the stack
+# as make run starts it, in the default mode and in Lambda mode (all
+# functions built). make test runs one scenario of it in each mode.
+test-blackbox: deps lambda-host
+	$(GO) test -tags blackbox -race -count=1 -run '^TestBlackBox' ./infra/local
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-run: deps
-	$(GO) run ./infra/local
+# make run LAMBDA=1 serves through the functions' binaries (Lambda mode).
+run: deps $(if $(filter 1,$(LAMBDA)),lambda-host)
+	LAMBDA=$(LAMBDA) $(GO) run ./infra/local
 
 clean:
-	rm -rf build $(CDK_OUT)
+	rm -rf build $(CDK_OUT) .local/lambda

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/orgplane/orgplane/infra/deploy"
+	"github.com/orgplane/orgplane/shared/api"
 	"github.com/orgplane/orgplane/shared/app"
 )
 
@@ -77,5 +78,45 @@ func TestAllRejects(t *testing.T) {
 	l.Routes[0].Name = "Get_Me"
 	if _, err := l.All(); err == nil {
 		t.Error("a name that is not kebab-case was accepted")
+	}
+}
+
+func TestGroups(t *testing.T) {
+	route := func(name, path string) api.Route { return api.Route{Name: name, Method: "GET", Path: path} }
+	l := deploy.Lists{Routes: []api.Route{
+		route("get-me", "/me"),
+		route("list-projects", "/organizations/{org}/projects"),
+		route("get-project", "/organizations/{org}/projects/{project}"),
+		route("list-apps", "/organizations/{org}/apps"),
+		route("get-app", "/organizations/{org}/apps/{app}"),
+		route("stop-app", "/organizations/{org}/apps/{app}/stop"),
+		route("get-org", "/organizations/{org}"),
+	}}
+	names := func(gs []deploy.Group) string {
+		var out []string
+		for _, g := range gs {
+			var fns []string
+			for _, f := range g.Functions {
+				fns = append(fns, f.Name)
+			}
+			out = append(out, g.Name+":"+strings.Join(fns, ","))
+		}
+		return strings.Join(out, " ")
+	}
+	for _, tt := range []struct {
+		name string
+		max  int
+		want string
+	}{
+		// Areas in order of first appearance, each whole: me, projects, apps, organizations.
+		{"OneGroup", 25, "Me:get-me,list-projects,get-project,list-apps,get-app,stop-app,get-org"},
+		{"WholeAreas", 3, "Me:get-me,list-projects,get-project Apps:list-apps,get-app,stop-app Organizations:get-org"},
+		{"AreaSplit", 2, "Me:get-me Projects:list-projects,get-project Apps1:list-apps,get-app Apps2:stop-app,get-org"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := names(deploy.Groups(l.MustAll(), tt.max)); got != tt.want {
+				t.Errorf("groups\n got %s\nwant %s", got, tt.want)
+			}
+		})
 	}
 }

@@ -73,3 +73,30 @@ const (
 // FailureQueueRetention is how long the on-failure and dead-letter queues
 // keep what they receive (SQS's maximum), so nothing expires unseen.
 const FailureQueueRetention = 14 * 24 * time.Hour
+
+// OptionalEnv is given to every function only where it is configured
+// (the CDK context appIdleTimeout; APP_IDLE_TIMEOUT of the local stack).
+var OptionalEnv = []string{EnvAppIdleTimeout}
+
+// Env names the variables the function is given in AWS: CommonEnv, and
+// MAIL_FROM if it sends email. The CDK stack, template.yaml and Lambda
+// mode all set these (a test compares them), plus OptionalEnv where
+// configured.
+func (f Function) Env() []string {
+	env := append([]string{}, CommonEnv...)
+	if f.SendsEmail {
+		env = append(env, EnvMailFrom)
+	}
+	return env
+}
+
+// LocalEnv names what runs against local services add to Env: the
+// DynamoDB endpoint, and the SMTP server of functions that send email.
+// template.yaml (for sam local) and Lambda mode set these; AWS does not.
+func (f Function) LocalEnv() []string {
+	env := []string{EnvDynamoDBEndpoint}
+	if f.SendsEmail {
+		env = append(env, EnvSMTPAddr)
+	}
+	return env
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/orgplane/orgplane/infra/cfnlint"
 	"github.com/orgplane/orgplane/infra/deploy"
+	"github.com/orgplane/orgplane/infra/sam"
 )
 
 // root is the repository root, seen from this package's directory.
@@ -201,7 +202,7 @@ func TestWriteFunctions(t *testing.T) {
 // TestTemplateEnv: the template gives every function what the CDK stack
 // does (deploy.CommonEnv).
 func TestTemplateEnv(t *testing.T) {
-	tmpl := string(samTemplate(mustAll(t, deploy.Current())))
+	tmpl := string(sam.Template(mustAll(t, deploy.Current())))
 	_, globals, _ := strings.Cut(tmpl, "\nGlobals:\n")
 	globals, _, _ = strings.Cut(globals, "\nResources:\n")
 	for _, k := range deploy.CommonEnv {
@@ -211,12 +212,12 @@ func TestTemplateEnv(t *testing.T) {
 	}
 }
 
-// TestTemplateLintsWithTriggers lints a template generated with stream
-// consumers and a schedule, which the committed one cannot have while
-// those lists are empty (make lint covers the committed file).
-func TestTemplateLintsWithTriggers(t *testing.T) {
+// TestTemplateLints lints the committed template.yaml and, in the same
+// cfn-lint run, one generated with extra stream consumers and a schedule
+// whose settings the real lists do not use.
+func TestTemplateLints(t *testing.T) {
 	fns := mustAll(t, deploy.Current().WithSampleTriggers())
-	tmpl := samTemplate(fns)
+	tmpl := sam.Template(fns)
 	for _, want := range []string{
 		"Type: DynamoDB",
 		"FunctionResponseTypes:\n              - ReportBatchItemFailures",
@@ -238,7 +239,7 @@ func TestTemplateLintsWithTriggers(t *testing.T) {
 	if err := os.WriteFile(p, tmpl, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfnlint.Check(t, p)
+	cfnlint.Check(t, filepath.Join(root, sam.TemplateFile), p)
 }
 
 // TestSAMBuildTargets: every function's build-<LogicalId> target exists in

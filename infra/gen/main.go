@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 
 	"github.com/orgplane/orgplane/infra/deploy"
+	"github.com/orgplane/orgplane/infra/sam"
 )
 
 func main() {
@@ -55,6 +56,20 @@ func run(root string, what []string) error {
 			}
 		default:
 			return fmt.Errorf("unknown target %q (want functions or template)", w)
+		}
+	}
+	return nil
+}
+
+// templateFiles maps the generated template files to their content.
+func templateFiles(fns []deploy.Function) map[string][]byte {
+	return map[string][]byte{sam.TemplateFile: sam.Template(fns), sam.MakeFile: sam.Makefile(fns)}
+}
+
+func writeTemplate(root string, fns []deploy.Function) error {
+	for rel, content := range templateFiles(fns) {
+		if err := writeIfChanged(filepath.Join(root, filepath.FromSlash(rel)), content); err != nil {
+			return err
 		}
 	}
 	return nil

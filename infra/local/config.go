@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/orgplane/orgplane/infra/local/lambdamode"
 )
 
 // config is what the local stack reads from its flags and environment.
@@ -24,7 +26,11 @@ type config struct {
 	AppURL           string        // APP_URL: links in emails; default the API's URL
 	MailFrom         string        // MAIL_FROM
 	ScheduleEvery    time.Duration // SCHEDULE_EVERY: run every schedule this often
+	AppIdleTimeout   string        // APP_IDLE_TIMEOUT: passed to the functions
 	Verbose          bool          // -v: show DynamoDB Local's and MailDev's output
+	Lambda           bool          // LAMBDA or -lambda: serve through the functions' bootstrap binaries
+	Emulator         string        // LAMBDA_RIE: the aws-lambda-rie executable
+	FunctionsDir     string        // LAMBDA_FUNCTIONS_DIR: <name>/bootstrap for every function
 
 	// Root is the repository root; state lives in Root/.local.
 	Root string
@@ -38,10 +44,24 @@ func (c config) baseURL() string { return "http://" + host + ":" + strconv.Itoa(
 // stateDir holds what the stack keeps on disk (ignored by git).
 func (c config) stateDir() string { return filepath.Join(c.Root, ".local") }
 
-const usage = `usage: go run ./infra/local [-persist] [-v]
+// emulator is the Runtime Interface Emulator of Lambda mode; make installs
+// it there.
+func (c config) emulator() string {
+	return or(c.Emulator, filepath.Join(c.Root, lambdamode.EmulatorPath))
+}
+
+// functionsDir holds the host builds of the functions; make builds them
+// there for Lambda mode.
+func (c config) functionsDir() string {
+	return or(c.FunctionsDir, filepath.Join(c.stateDir(), "lambda"))
+}
+
+const usage = `usage: go run ./infra/local [-persist] [-lambda] [-v]
 
 Runs Orgplane on this machine: DynamoDB Local, MailDev, the API with the
 dev OIDC issuer on one HTTP server, the stream consumers and the schedules.
+In Lambda mode every function is its own bootstrap binary under the AWS
+Lambda Runtime Interface Emulator, behind a local HTTP API front.
 
 Environment (defaults in brackets):
   PORT [3000]               API, /health and the dev endpoints on 127.0.0.1
@@ -59,6 +79,11 @@ Environment (defaults in brackets):
                             keys for cursors and invitation tokens [random per run; kept in .local/ with PERSIST]
   SCHEDULE_EVERY            run every schedule this often (e.g. 10s) instead of its own rate
   APP_IDLE_TIMEOUT          passed to the app (idle apps are stopped after it)
+  LAMBDA [0]                1 serves through the functions' binaries (make run LAMBDA=1 builds them)
+  LAMBDA_RIE [.local/bin/aws-lambda-rie]
+                            the Runtime Interface Emulator
+  LAMBDA_FUNCTIONS_DIR [.local/lambda]
+                            <function>/bootstrap, built for this host
 
 Flags:
 `
@@ -71,7 +96,8 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		fs.PrintDefaults()
 	}
 	persist := fs.Bool("persist", false, "keep data under .local/ across restarts (as PERSIST=1)")
-	verbose := fs.Bool("v", false, "show DynamoDB Local's and MailDev's output")
+	verbose := fs.Bool("v", false, "show DynamoDB Local's and MailDev's output (and the emulator's, in Lambda mode)")
+	lambda := fs.Bool("lambda", false, "serve through the functions' bootstrap binaries (as LAMBDA=1)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -86,6 +112,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		SMTPAddr:         getenv("SMTP_ADDR"),
 		MailFrom:         or(getenv("MAIL_FROM"), "Orgplane <no-reply@orgplane.local>"),
 		Verbose:          *verbose,
+		AppIdleTimeout:   getenv("APP_IDLE_TIMEOUT"),
+		Emulator:         getenv("LAMBDA_RIE"),
+		FunctionsDir:     getenv("LAMBDA_FUNCTIONS_DIR"),
 	}
 	var errs []error
 	port := func(name string, def int) int {
@@ -107,14 +136,19 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		errs = append(errs, errors.New("MailDev ports cannot be 0"))
 	}
 
-	c.Persist = *persist
-	if v := getenv("PERSIST"); v != "" {
-		p, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("PERSIST=%q: want 1 or 0", v))
+	flagOrEnv := func(flag bool, name string) bool {
+		v := getenv(name)
+		if v == "" {
+			return flag
 		}
-		c.Persist = c.Persist || p
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want 1 or 0", name, v))
+		}
+		return flag || b
 	}
+	c.Persist = flagOrEnv(*persist, "PERSIST")
+	c.Lambda = flagOrEnv(*lambda, "LAMBDA")
 	if v := getenv("SCHEDULE_EVERY"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -146,6 +180,7 @@ func (c config) appEnv() map[string]string {
 		"APP_URL":           c.AppURL,
 		"SMTP_ADDR":         c.SMTPAddr,
 		"MAIL_FROM":         c.MailFrom,
+		"APP_IDLE_TIMEOUT":  c.AppIdleTimeout,
 	}
 }
 

@@ -66,7 +66,11 @@ func newDevServer(t *testing.T) *devServer {
 		t.Setenv(k, "")
 	}
 
-	a, err := newApp(t.Context(), cfg)
+	env, err := localEnv(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(t.Context(), env)
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
 	}

@@ -21,6 +21,11 @@ func printQuickStart(w io.Writer, cfg config, kids *children, schedules *runner.
 	line("Orgplane is running (ready in %.1fs).", took.Seconds())
 	line("")
 	line("  API          %s  (every route; GET /health)", base)
+	if cfg.Lambda {
+		line("  Mode         Lambda: each function's bootstrap (%s) under aws-lambda-rie, started on first use", cfg.functionsDir())
+	} else {
+		line("  Mode         in-process: every route on this server (make run LAMBDA=1 runs the real binaries)")
+	}
 	storage := "in memory (PERSIST=1 keeps data in .local/)"
 	if cfg.Persist {
 		storage = "kept in .local/dynamodb"

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orgplane/orgplane/infra/deploy"
+	"github.com/orgplane/orgplane/infra/local/lambdamode"
 	"github.com/orgplane/orgplane/infra/local/runner"
 	"github.com/orgplane/orgplane/shared/app"
 	"github.com/orgplane/orgplane/shared/auth"
@@ -50,14 +52,37 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tbl, err := ensureTable(ctx, db, cfg.TableName)
+	tableExisted, err := ensureTable(ctx, db, cfg.TableName)
 	if err != nil {
 		return fmt.Errorf("DynamoDB at %s: %w", cfg.DynamoDBEndpoint, err)
 	}
 
-	a, err := newApp(ctx, cfg)
+	env, err := localEnv(cfg)
 	if err != nil {
 		return err
+	}
+	var (
+		apiHandler http.Handler
+		stream     func(triggers.StreamConsumer) triggers.StreamHandler
+		schedule   func(triggers.Schedule) triggers.ScheduleHandler
+	)
+	if cfg.Lambda {
+		lm, err := lambdamode.New(deploy.Current(), lambdamode.Options{
+			Emulator: cfg.emulator(), FunctionsDir: cfg.functionsDir(), Verbose: cfg.Verbose,
+		}, env)
+		if err != nil {
+			return err
+		}
+		defer lm.Stop()
+		apiHandler, stream, schedule = lm.API, lm.Stream, lm.Schedule
+	} else {
+		a, err := newApp(ctx, env)
+		if err != nil {
+			return err
+		}
+		apiHandler = a.API.Mux()
+		stream = func(c triggers.StreamConsumer) triggers.StreamHandler { return a.Stream(c.Name) }
+		schedule = func(s triggers.Schedule) triggers.ScheduleHandler { return a.Schedule(s.Name) }
 	}
 	issuer, err := auth.NewDevIssuer(cfg.baseURL(), cfg.Audience)
 	if err != nil {
@@ -72,17 +97,17 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 		StreamsClient: streamsClient,
 		Table:         cfg.TableName,
 		Consumers:     triggers.StreamConsumers,
-		Handler:       func(c triggers.StreamConsumer) triggers.StreamHandler { return a.Stream(c.Name) },
-		FromLatest:    tbl.Existed,
+		Handler:       stream,
+		FromLatest:    tableExisted,
 	}
 	schedules := &runner.Scheduler{
 		Schedules: triggers.Schedules,
-		Handler:   func(s triggers.Schedule) triggers.ScheduleHandler { return a.Schedule(s.Name) },
+		Handler:   schedule,
 		Every:     cfg.ScheduleEvery,
 	}
 	dev := newDevAPI(issuer, db, cfg.TableName, schedules)
 	srv := &http.Server{
-		Handler:           accessLog(dev.handler(a.API.Mux())),
+		Handler:           accessLog(dev.handler(apiHandler)),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 
@@ -132,9 +157,9 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 	return nil
 }
 
-// newApp builds the app exactly as a Lambda function does, from the
-// environment, after pointing that environment at the local stack.
-func newApp(ctx context.Context, cfg config) (*app.App, error) {
+// localEnv is the environment the functions read (app.FromEnv), pointed
+// at the local stack, with the secrets (secretEnvs) filled in.
+func localEnv(cfg config) (map[string]string, error) {
 	env := cfg.appEnv()
 	for _, name := range secretEnvs {
 		v, err := localSecret(name, os.Getenv(name), cfg.Persist, cfg.stateDir())
@@ -143,6 +168,12 @@ func newApp(ctx context.Context, cfg config) (*app.App, error) {
 		}
 		env[name] = v
 	}
+	return env, nil
+}
+
+// newApp builds the app exactly as a Lambda function does, from the
+// environment env, which it applies to this process.
+func newApp(ctx context.Context, env map[string]string) (*app.App, error) {
 	if err := setenv(env); err != nil {
 		return nil, err
 	}

@@ -19,9 +19,9 @@ func TestEnsureTable(t *testing.T) {
 		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
 	})
 
-	got, err := ensureTable(t.Context(), db, name)
-	if err != nil || got.Existed {
-		t.Fatalf("first ensureTable: %+v, %v; want created", got, err)
+	existed, err := ensureTable(t.Context(), db, name)
+	if err != nil || existed {
+		t.Fatalf("first ensureTable: existed %v, %v; want created", existed, err)
 	}
 	ttl, err := db.DescribeTimeToLive(t.Context(), &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
 	if err != nil {
@@ -30,7 +30,7 @@ func TestEnsureTable(t *testing.T) {
 	if d := ttl.TimeToLiveDescription; aws.ToString(d.AttributeName) != table.TTL || d.TimeToLiveStatus != types.TimeToLiveStatusEnabled {
 		t.Errorf("TTL %+v, want enabled on %q", d, table.TTL)
 	}
-	if got, err := ensureTable(t.Context(), db, name); err != nil || !got.Existed {
-		t.Fatalf("second ensureTable: %+v, %v; want existed", got, err)
+	if existed, err := ensureTable(t.Context(), db, name); err != nil || !existed {
+		t.Fatalf("second ensureTable: existed %v, %v; want existed", existed, err)
 	}
 }

@@ -132,49 +132,11 @@ func NewTable(tb testing.TB) (*dynamodb.Client, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	out, err := c.CreateTable(ctx, table.Definition.CreateTableInput(name))
-	if err != nil {
-		tb.Fatalf("ddbtest: CreateTable %s: %v", name, err)
-	}
 	tb.Cleanup(func() { deleteTable(tb, c, name) })
-
-	desc := out.TableDescription
-	for !active(desc) {
-		select {
-		case <-ctx.Done():
-			tb.Fatalf("ddbtest: table %s not ACTIVE: %v", name, ctx.Err())
-		case <-time.After(10 * time.Millisecond):
-		}
-		d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
-		if err != nil {
-			tb.Fatalf("ddbtest: DescribeTable %s: %v", name, err)
-		}
-		desc = d.Table
-	}
-
-	if attr := table.Definition.TTLAttribute; attr != "" {
-		if _, err := c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-			TableName: aws.String(name),
-			TimeToLiveSpecification: &types.TimeToLiveSpecification{
-				AttributeName: aws.String(attr), Enabled: aws.Bool(true),
-			},
-		}); err != nil {
-			tb.Fatalf("ddbtest: UpdateTimeToLive %s: %v", name, err)
-		}
+	if _, err := table.Definition.Ensure(ctx, c, name); err != nil {
+		tb.Fatalf("ddbtest: %v", err)
 	}
 	return c, name
-}
-
-func active(d *types.TableDescription) bool {
-	if d == nil || d.TableStatus != types.TableStatusActive {
-		return false
-	}
-	for _, ix := range d.GlobalSecondaryIndexes {
-		if ix.IndexStatus != types.IndexStatusActive {
-			return false
-		}
-	}
-	return true
 }
 
 func deleteTable(tb testing.TB, c *dynamodb.Client, name string) {

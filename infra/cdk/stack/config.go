@@ -30,9 +30,14 @@ const (
 	CtxLogRetentionDays = "logRetentionDays" // function and access log retention
 	CtxAlarmEmail       = "alarmEmail"       // subscribe this address to the alarms
 	CtxAppIdleTimeout   = "appIdleTimeout"   // Go duration; idle app instances are stopped after it
+	CtxDomainName       = "domainName"       // optional custom domain of the API (with certificateArn)
+	CtxCertificateArn   = "certificateArn"   // regional ACM certificate for domainName
 )
 
-var stageName = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
+var (
+	stageName  = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
+	domainName = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+)
 
 // DevStage is the stage whose data (table, user pool, logs) is destroyed
 // with the stack. Every other stage retains it.
@@ -51,6 +56,9 @@ type Config struct {
 	LogRetentionDays                      int
 	AlarmEmail                            string
 	AppIdleTimeout                        string // Go duration, "" for the app's default
+	// DomainName, when set, serves the API on that name too, with the
+	// ACM certificate CertificateArn (in the stack's region).
+	DomainName, CertificateArn string
 	// ScheduleRates holds rates given by context, by the schedule's
 	// RateContext key; schedules without one run at their default rate.
 	ScheduleRates map[string]time.Duration
@@ -121,6 +129,8 @@ func ReadConfig(node constructs.Node, lists deploy.Lists) (Config, error) {
 		LogRetentionDays: num(CtxLogRetentionDays, deploy.LogRetentionDays),
 		AlarmEmail:       str(CtxAlarmEmail, ""),
 		AppIdleTimeout:   str(CtxAppIdleTimeout, ""),
+		DomainName:       strings.TrimSuffix(strings.ToLower(str(CtxDomainName, "")), "."),
+		CertificateArn:   str(CtxCertificateArn, ""),
 		ScheduleRates:    map[string]time.Duration{},
 	}
 	if o := str(CtxCORSOrigins, ""); o != "" {
@@ -155,6 +165,16 @@ func ReadConfig(node constructs.Node, lists deploy.Lists) (Config, error) {
 			CtxLogRetentionDays, c.LogRetentionDays))
 	}
 
+	if (c.DomainName == "") != (c.CertificateArn == "") {
+		errs = append(errs, fmt.Errorf("context %s and %s go together", CtxDomainName, CtxCertificateArn))
+	} else if c.DomainName != "" {
+		if !domainName.MatchString(c.DomainName) {
+			errs = append(errs, fmt.Errorf("context %s=%q: want a DNS name such as api.example.com", CtxDomainName, c.DomainName))
+		}
+		if !strings.HasPrefix(c.CertificateArn, "arn:") || !strings.Contains(c.CertificateArn, ":acm:") {
+			errs = append(errs, fmt.Errorf("context %s=%q: want an ACM certificate ARN", CtxCertificateArn, c.CertificateArn))
+		}
+	}
 	if c.AppIdleTimeout != "" {
 		if d, err := time.ParseDuration(c.AppIdleTimeout); err != nil || d <= 0 {
 			errs = append(errs, fmt.Errorf("context %s=%q: want a positive Go duration such as 12h", CtxAppIdleTimeout, c.AppIdleTimeout))

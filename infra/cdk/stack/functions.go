@@ -40,10 +40,10 @@ var (
 )
 
 // function builds one function and what invokes it, in a construct of its
-// own named by the function's ID: Role, Logs, Function, and Route,
+// own below parent (its group's nested stack) named by the function's ID: Role, Logs, Function, and Route,
 // EventSource or Schedule with its FailureQueue.
-func (s *orgplane) function(f deploy.Function) {
-	scope := constructs.NewConstruct(s.stack, jsii.String(f.ID()))
+func (s *orgplane) function(parent constructs.Construct, f deploy.Function) {
+	scope := constructs.NewConstruct(parent, jsii.String(f.ID()))
 	logs := awslogs.NewLogGroup(scope, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention: s.logDays, RemovalPolicy: s.removal,
 	})
@@ -68,11 +68,17 @@ func (s *orgplane) function(f deploy.Function) {
 	})
 
 	env := map[string]*string{}
-	for k, v := range s.env {
+	for _, k := range f.Env() {
+		v, ok := s.env[k]
+		if !ok {
+			panic("stack: no value for " + k + " of " + f.Name)
+		}
 		env[k] = v
 	}
-	if f.SendsEmail {
-		env[deploy.EnvMailFrom] = jsii.String(s.cfg.SESSender)
+	for _, k := range deploy.OptionalEnv {
+		if v, ok := s.env[k]; ok {
+			env[k] = v
+		}
 	}
 	fn := awslambda.NewFunction(scope, jsii.String("Function"), &awslambda.FunctionProps{
 		Description:  jsii.String("Orgplane " + f.Name + ": " + f.Describe()),

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
@@ -90,6 +91,9 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 		deploy.EnvInviteTokenSecret: s.generatedSecret("InviteTokenSecret",
 			"Key Orgplane derives invitation tokens from; rotating it voids every outstanding invitation link."),
 	}
+	if s.cfg.SESSender != "" {
+		s.env[deploy.EnvMailFrom] = jsii.String(s.cfg.SESSender)
+	}
 	if s.cfg.AppIdleTimeout != "" {
 		s.env[deploy.EnvAppIdleTimeout] = jsii.String(s.cfg.AppIdleTimeout)
 	}
@@ -100,8 +104,17 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 	}
 
 	s.api = s.httpAPI()
-	for _, f := range fns {
-		s.function(f)
+	// The functions live in nested stacks, a few areas of the API each,
+	// so that no template comes near CloudFormation's limits (500
+	// resources, 60 dynamic references) however many routes there are;
+	// the stack itself keeps the table, identity, secrets and the API.
+	for _, g := range deploy.Groups(fns, deploy.MaxFunctionsPerGroup) {
+		nested := awscdk.NewNestedStack(s.stack, jsii.String("Functions"+g.Name), &awscdk.NestedStackProps{
+			Description: jsii.String("Orgplane functions, from " + g.Functions[0].Name + " to " + g.Functions[len(g.Functions)-1].Name + "."),
+		})
+		for _, f := range g.Functions {
+			s.function(nested, f)
+		}
 	}
 
 	out := func(name, desc string, value *string) {
@@ -220,7 +233,7 @@ func (s *orgplane) httpAPI() awsapigatewayv2.HttpApi {
 	logs := awslogs.NewLogGroup(s.stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention: s.logDays, RemovalPolicy: s.removal,
 	})
-	awsapigatewayv2.NewHttpStage(s.stack, jsii.String("ApiStage"), &awsapigatewayv2.HttpStageProps{
+	stage := awsapigatewayv2.NewHttpStage(s.stack, jsii.String("ApiStage"), &awsapigatewayv2.HttpStageProps{
 		HttpApi:    api,
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
@@ -232,11 +245,35 @@ func (s *orgplane) httpAPI() awsapigatewayv2.HttpApi {
 			format:      awsapigateway.AccessLogFormat_Custom(jsii.String(deploy.AccessLogFormat)),
 		},
 	})
+	if s.cfg.DomainName != "" {
+		s.customDomain(api, stage)
+	}
 	s.alarm("Api5xxAlarm", "The HTTP API answered 5xx: a fault in a function or the integration.",
 		api.MetricServerError(&awscloudwatch.MetricOptions{
 			Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum"),
 		}), 5)
 	return api
+}
+
+// customDomain serves the API's $default stage on the configured domain
+// name too; DNS for the name stays with its owner (the ApiDomainTarget
+// output is where a CNAME or alias points).
+func (s *orgplane) customDomain(api awsapigatewayv2.HttpApi, stage awsapigatewayv2.HttpStage) {
+	dn := awsapigatewayv2.NewDomainName(s.stack, jsii.String("ApiDomain"), &awsapigatewayv2.DomainNameProps{
+		DomainName:     jsii.String(s.cfg.DomainName),
+		Certificate:    awscertificatemanager.Certificate_FromCertificateArn(s.stack, jsii.String("ApiCertificate"), jsii.String(s.cfg.CertificateArn)),
+		SecurityPolicy: awsapigatewayv2.SecurityPolicy_TLS_1_2,
+	})
+	awsapigatewayv2.NewApiMapping(s.stack, jsii.String("ApiMapping"), &awsapigatewayv2.ApiMappingProps{
+		Api: api, DomainName: dn, Stage: stage,
+	})
+	awscdk.NewCfnOutput(s.stack, jsii.String("ApiDomainTarget"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Point a CNAME (or alias) for " + s.cfg.DomainName + " here."),
+		Value:       dn.RegionalDomainName(),
+	})
+	awscdk.NewCfnOutput(s.stack, jsii.String("ApiCustomUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("The API on its custom domain."), Value: jsii.String("https://" + s.cfg.DomainName),
+	})
 }
 
 // accessLogSettings implements awsapigatewayv2.IAccessLogSettings.

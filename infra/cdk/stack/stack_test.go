@@ -18,6 +18,7 @@ import (
 	"github.com/orgplane/orgplane/infra/cdk/stack"
 	"github.com/orgplane/orgplane/infra/cfnlint"
 	"github.com/orgplane/orgplane/infra/deploy"
+	"github.com/orgplane/orgplane/shared/api"
 	"github.com/orgplane/orgplane/shared/table"
 	"github.com/orgplane/orgplane/shared/triggers"
 )
@@ -27,20 +28,33 @@ import (
 // sample stream consumers and a schedule, default prod stage) and a small
 // one with the other settings (dev stage, external issuer, rate override).
 
-// synthesized is one synthesized stack.
+// synthesized is one synthesized stack with its nested stacks.
 type synthesized struct {
-	stack     awscdk.Stack
-	template  assertions.Template
-	resources map[string]resource // by logical id
+	stack awscdk.Stack
+	// template asserts on the resources of every template together.
+	template assertions.Template
+	// resources are those of every template, by logical id; in nested
+	// templates, references to the parent's parameters are replaced by
+	// what the parent passes, so a Ref to the table reads as one.
+	resources map[string]resource
 	outputs   map[string]any
 	fns       []deploy.Function
-	file      string // the template as JSON, for cfn-lint
+	// files are the templates as synthesized (the stack's first), for
+	// cfn-lint and the size checks; counts are their resources.
+	files  []string
+	counts map[string]int
+	nested map[string]awscdk.NestedStack // by construct id
 }
 
 type resource struct {
 	Type           string         `json:"Type"`
 	Properties     map[string]any `json:"Properties"`
 	DeletionPolicy string         `json:"DeletionPolicy"`
+}
+
+type templateDoc struct {
+	Resources map[string]json.RawMessage `json:"Resources"`
+	Outputs   map[string]any             `json:"Outputs"`
 }
 
 var fullContext = map[string]any{
@@ -55,6 +69,8 @@ var smallContext = map[string]any{
 	stack.CtxSESSender:      "example.com",
 	"idleCheckRate":         "7",
 	stack.CtxAppIdleTimeout: "90m",
+	stack.CtxDomainName:     "api.example.com",
+	stack.CtxCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
 }
 
 // tempDirs are the syntheses' directories, removed when the tests end.
@@ -116,37 +132,115 @@ func synth(lists deploy.Lists, ctx map[string]any) (*synthesized, error) {
 			return nil, err
 		}
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
+	out := filepath.Join(dir, "cdk.out")
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(out)})
 	cfg, err := stack.ReadConfig(app.Node(), lists)
 	if err != nil {
 		return nil, err
 	}
 	st := stack.NewOrgplaneStack(app, cfg.StackName(), &stack.Props{Lists: lists, CodeDir: filepath.Join(dir, "code"), Config: cfg})
-	tmpl := assertions.Template_FromStack(st, nil)
-	raw, err := json.Marshal(tmpl.ToJSON())
+	app.Synth(nil)
+
+	s := &synthesized{stack: st, resources: map[string]resource{}, fns: fns, counts: map[string]int{},
+		nested: map[string]awscdk.NestedStack{}}
+	all := map[string]any{} // every template's resources, as written
+	read := func(file string, params map[string]any) (templateDoc, error) {
+		var doc templateDoc
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return doc, err
+		}
+		s.files = append(s.files, file)
+		var tree any
+		if err := json.Unmarshal(b, &tree); err != nil {
+			return doc, err
+		}
+		if b, err = json.Marshal(substitute(tree, params)); err != nil {
+			return doc, err
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			return doc, err
+		}
+		s.counts[file] = len(doc.Resources)
+		for id, raw := range doc.Resources {
+			if _, dup := s.resources[id]; dup {
+				return doc, fmt.Errorf("logical id %s appears in two templates", id)
+			}
+			var r resource
+			var whole any
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return doc, err
+			}
+			if err := json.Unmarshal(raw, &whole); err != nil {
+				return doc, err
+			}
+			s.resources[id], all[id] = r, whole
+		}
+		return doc, nil
+	}
+	parent, err := read(filepath.Join(out, *st.TemplateFile()), nil)
 	if err != nil {
 		return nil, err
 	}
-	var doc struct {
-		Resources map[string]resource `json:"Resources"`
-		Outputs   map[string]any      `json:"Outputs"`
+	s.outputs = parent.Outputs
+	for _, c := range *st.Node().Children() {
+		ns, ok := c.(awscdk.NestedStack)
+		if !ok || !*awscdk.NestedStack_IsNestedStack(c) {
+			continue
+		}
+		s.nested[*c.Node().Id()] = ns
+		var res struct {
+			Properties struct {
+				Parameters map[string]any `json:"Parameters"`
+			} `json:"Properties"`
+		}
+		if err := json.Unmarshal(parent.Resources[*st.GetLogicalId(ns.NestedStackResource())], &res); err != nil {
+			return nil, err
+		}
+		params := res.Properties.Parameters
+		if _, err := read(filepath.Join(out, *ns.TemplateFile()), params); err != nil {
+			return nil, err
+		}
 	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, err
+	s.template = assertions.Template_FromJSON(&map[string]any{"Resources": all}, nil)
+	return s, nil
+}
+
+// substitute replaces each {"Ref": name} in v whose name params holds
+// with its value.
+func substitute(v any, params map[string]any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if name, ok := v["Ref"].(string); ok && len(v) == 1 {
+			if p, ok := params[name]; ok {
+				return p
+			}
+		}
+		for k, x := range v {
+			v[k] = substitute(x, params)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = substitute(x, params)
+		}
 	}
-	file := filepath.Join(dir, "template.json")
-	if err := os.WriteFile(file, raw, 0o644); err != nil {
-		return nil, err
-	}
-	return &synthesized{stack: st, template: tmpl, resources: doc.Resources, outputs: doc.Outputs, fns: fns, file: file}, nil
+	return v
 }
 
 // logicalID is the logical id of the CloudFormation resource of the
-// construct at path below the stack ("GetMe/Function").
+// construct at path below the stack or one of its nested stacks
+// ("GetMe/Function").
 func (s *synthesized) logicalID(t *testing.T, path string) string {
 	t.Helper()
-	var c = s.stack.Node().TryFindChild(jsii.String(strings.Split(path, "/")[0]))
-	for _, part := range strings.Split(path, "/")[1:] {
+	parts := strings.Split(path, "/")
+	c := s.stack.Node().TryFindChild(jsii.String(parts[0]))
+	for _, ns := range s.nested { // a function's construct is in its group's nested stack
+		if c != nil {
+			break
+		}
+		c = ns.Node().TryFindChild(jsii.String(parts[0]))
+	}
+	for _, part := range parts[1:] {
 		if c == nil {
 			break
 		}
@@ -155,7 +249,8 @@ func (s *synthesized) logicalID(t *testing.T, path string) string {
 	if c == nil {
 		t.Fatalf("no construct %s", path)
 	}
-	return *s.stack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
+	el := c.Node().DefaultChild().(awscdk.CfnElement)
+	return *awscdk.Stack_Of(el).GetLogicalId(el)
 }
 
 func (s *synthesized) ofType(typ string) map[string]resource {
@@ -449,6 +544,42 @@ func TestAlarms(t *testing.T) {
 	}
 }
 
+func TestCustomDomain(t *testing.T) {
+	t.Run("None", func(t *testing.T) {
+		s := fullStack(t)
+		s.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::DomainName"), jsii.Number(0))
+		if _, ok := s.outputs["ApiDomainTarget"]; ok {
+			t.Error("ApiDomainTarget output without a domain")
+		}
+	})
+	t.Run("Configured", func(t *testing.T) {
+		s := smallStack(t)
+		s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::DomainName"), map[string]any{
+			"DomainName": "api.example.com",
+			"DomainNameConfigurations": []any{assertions.Match_ObjectLike(&map[string]any{
+				"CertificateArn": smallContext[stack.CtxCertificateArn], "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2",
+			})},
+		})
+		var mapping map[string]any
+		for _, r := range s.ofType("AWS::ApiGatewayV2::ApiMapping") {
+			mapping = r.Properties
+		}
+		if !refersTo(mapping["ApiId"], s.logicalID(t, "Api")) || mapping["Stage"] != "$default" ||
+			!refersTo(mapping["DomainName"], s.logicalID(t, "ApiDomain")) {
+			t.Errorf("API mapping %v does not map the API's stage to the domain", mapping)
+		}
+		// The stage is named, not referenced: the mapping must wait for it.
+		s.template.HasResource(jsii.String("AWS::ApiGatewayV2::ApiMapping"), map[string]any{
+			"DependsOn": assertions.Match_ArrayWith(&[]any{s.logicalID(t, "ApiStage")}),
+		})
+		for _, o := range []string{"ApiUrl", "ApiDomainTarget", "ApiCustomUrl"} {
+			if _, ok := s.outputs[o]; !ok {
+				t.Errorf("no output %s", o)
+			}
+		}
+	})
+}
+
 func TestIdentity(t *testing.T) {
 	t.Run("Cognito", func(t *testing.T) {
 		s := fullStack(t)
@@ -620,36 +751,82 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 }
 
+// TestSynthesizedTemplateLints runs cfn-lint once on every template of
+// both syntheses: the stacks and their nested stacks.
 func TestSynthesizedTemplateLints(t *testing.T) {
-	cfnlint.Check(t, fullStack(t).file, smallStack(t).file)
+	cfnlint.Check(t, append(slices.Clone(fullStack(t).files), smallStack(t).files...)...)
 }
 
-// TestResourceBudget keeps the stack clear of CloudFormation's 500
-// resources per stack, and says what one more route costs.
+// CloudFormation's limits per template that a growing route list meets.
+// Templates of nested stacks (and of any stack CDK deploys) are uploaded
+// to S3, so the 1 MB template body limit applies, not the 51,200 bytes of
+// a body passed directly in the API call.
+const (
+	maxResources         = 500
+	resourceBudget       = 400 // the test's margin below maxResources
+	maxTemplateBytes     = 1 << 20
+	maxDynamicReferences = 60
+)
+
+// TestResourceBudget synthesizes the stack with 150 generated routes (and
+// the real and sample triggers) and keeps every template clear of
+// CloudFormation's limits: under 400 resources, under 1 MB, at most 60
+// dynamic references. It logs the count and size of each template, for
+// the real lists too.
 func TestResourceBudget(t *testing.T) {
-	s := fullStack(t)
-	perType := map[string]int{}
-	for _, r := range s.resources {
-		perType[r.Type]++
-	}
-	routes := len(deploy.Current().Routes)
-	perRoute := len(s.resources)
-	if routes > 0 {
-		prefix := s.logicalID(t, "GetMe/Function")[:len("GetMe")]
-		n := 0
-		for id := range s.resources {
-			if strings.HasPrefix(id, prefix) {
-				n++
+	check := func(t *testing.T, s *synthesized) {
+		for _, file := range s.files {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			refs := strings.Count(string(b), "{{resolve:")
+			t.Logf("%-60s %4d resources %7d bytes %3d dynamic references", filepath.Base(file), s.counts[file], len(b), refs)
+			if s.counts[file] >= resourceBudget {
+				t.Errorf("%s: %d resources, want under %d (CloudFormation allows %d)", file, s.counts[file], resourceBudget, maxResources)
+			}
+			if len(b) >= maxTemplateBytes {
+				t.Errorf("%s: %d bytes, over CloudFormation's %d for a template in S3", file, len(b), maxTemplateBytes)
+			}
+			if refs > maxDynamicReferences {
+				t.Errorf("%s: %d dynamic references, CloudFormation allows %d", file, refs, maxDynamicReferences)
 			}
 		}
-		perRoute = n
 	}
-	t.Logf("%d resources for %d functions (%d routes); a route adds %d: %v",
-		len(s.resources), len(s.fns), routes, perRoute, perType)
-	if len(s.resources) > 450 {
-		t.Errorf("%d resources: CloudFormation allows 500 per stack; split the stack (e.g. routes by area into nested stacks)",
-			len(s.resources))
+	t.Run("Current", func(t *testing.T) { check(t, fullStack(t)) })
+	t.Run("150Routes", func(t *testing.T) {
+		lists := deploy.Current().WithSampleTriggers()
+		lists.Routes = generatedRoutes(150)
+		s, err := synth(lists, fullContext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(s.ofType("AWS::Lambda::Function")); got != len(s.fns) {
+			t.Fatalf("%d functions, want %d", got, len(s.fns))
+		}
+		check(t, s)
+		cfnlint.Check(t, s.files...)
+	})
+}
+
+// generatedRoutes is n routes in 12 areas of uneven size, half of them
+// writing, shaped like the real ones.
+func generatedRoutes(n int) []api.Route {
+	base := api.Routes[0]
+	var routes []api.Route
+	for i := range n {
+		area := fmt.Sprintf("area%d", i%12)
+		if i%12 == 0 {
+			area = "big"
+		}
+		r := base
+		r.Name = fmt.Sprintf("generated-%s-route-%d", area, i)
+		r.Method = []string{"GET", "POST", "PATCH", "DELETE"}[i%4]
+		r.Path = fmt.Sprintf("/organizations/{org}/%s/{item}/op%d", area, i)
+		r.Writes = i%2 == 1
+		routes = append(routes, r)
 	}
+	return routes
 }
 
 func TestReadConfig(t *testing.T) {
@@ -675,6 +852,9 @@ func TestReadConfig(t *testing.T) {
 		{"ErrRetention", deploy.Lists{}, map[string]any{stack.CtxLogRetentionDays: "10"}, stack.CtxLogRetentionDays},
 		{"ErrStage", deploy.Lists{}, map[string]any{stack.CtxStage: "Prod!"}, stack.CtxStage},
 		{"ErrIdleTimeout", deploy.Lists{}, map[string]any{stack.CtxAppIdleTimeout: "12"}, stack.CtxAppIdleTimeout},
+		{"ErrDomainWithoutCertificate", deploy.Lists{}, map[string]any{stack.CtxDomainName: "api.example.com"}, stack.CtxCertificateArn},
+		{"ErrDomainName", deploy.Lists{}, map[string]any{stack.CtxDomainName: "https://api", stack.CtxCertificateArn: "arn:aws:acm:x"}, stack.CtxDomainName},
+		{"ErrCertificateArn", deploy.Lists{}, map[string]any{stack.CtxDomainName: "api.example.com", stack.CtxCertificateArn: "cert"}, stack.CtxCertificateArn},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := maps.Clone(tc.ctx)

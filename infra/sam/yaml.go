@@ -1,4 +1,4 @@
-package main
+package sam
 
 import (
 	"encoding/json"
@@ -20,6 +20,44 @@ type (
 	// raw is printed verbatim: intrinsic functions such as "!Ref Table".
 	raw string
 )
+
+// Mapping and List are the document's ordered maps and lists, for
+// readers of Document.
+type (
+	Mapping = mapping
+	List    = list
+)
+
+// Get follows the keys through nested mappings and returns the value
+// there, or nil.
+func (m mapping) Get(keys ...string) any {
+	var v any = m
+	for _, k := range keys {
+		mm, ok := v.(mapping)
+		if !ok {
+			return nil
+		}
+		v = nil
+		for _, f := range mm {
+			if f.key == k {
+				v = f.value
+				break
+			}
+		}
+	}
+	return v
+}
+
+// Keys lists the mapping's keys in order (blank lines have none).
+func (m mapping) Keys() []string {
+	var keys []string
+	for _, f := range m {
+		if f.key != "" {
+			keys = append(keys, f.key)
+		}
+	}
+	return keys
+}
 
 func ref(name string) raw          { return raw("!Ref " + name) }
 func getAtt(name, attr string) raw { return raw("!GetAtt " + name + "." + attr) }
