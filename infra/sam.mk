@@ -24,6 +24,10 @@
 	build-LeaveOrganizationFunction \
 	build-TransferOwnershipFunction \
 	build-ListRolesFunction \
+	build-CreateRoleFunction \
+	build-GetRoleFunction \
+	build-UpdateRoleFunction \
+	build-DeleteRoleFunction \
 	build-ListInvitationsFunction \
 	build-CreateInvitationFunction \
 	build-GetInvitationFunction \
@@ -72,6 +76,10 @@ build-RemoveMemberFunction: ; $(call sam_build,remove-member)
 build-LeaveOrganizationFunction: ; $(call sam_build,leave-organization)
 build-TransferOwnershipFunction: ; $(call sam_build,transfer-ownership)
 build-ListRolesFunction: ; $(call sam_build,list-roles)
+build-CreateRoleFunction: ; $(call sam_build,create-role)
+build-GetRoleFunction: ; $(call sam_build,get-role)
+build-UpdateRoleFunction: ; $(call sam_build,update-role)
+build-DeleteRoleFunction: ; $(call sam_build,delete-role)
 build-ListInvitationsFunction: ; $(call sam_build,list-invitations)
 build-CreateInvitationFunction: ; $(call sam_build,create-invitation)
 build-GetInvitationFunction: ; $(call sam_build,get-invitation)

@@ -102,6 +102,8 @@ type Role struct {
 	// Deleting: the role's holders are being moved to another role; it can
 	// no longer be given.
 	Deleting bool
+	// Version moves on every change to a custom role (its ETag).
+	Version int64
 }
 
 // Can reports whether the role grants p. Managing every project includes
@@ -118,10 +120,10 @@ func without(ps []Permission, drop ...Permission) []Permission {
 // the org and transferring ownership) and member (read the org, create
 // projects and manage the ones they created).
 var BuiltIns = []Role{
-	{ID: Owner, Name: "Owner", Level: OwnerLevel, Permissions: All(), BuiltIn: true},
-	{ID: Admin, Name: "Admin", Level: AdminLevel, BuiltIn: true,
+	{ID: Owner, Name: "Owner", Level: OwnerLevel, Permissions: All(), BuiltIn: true, Version: 1},
+	{ID: Admin, Name: "Admin", Level: AdminLevel, BuiltIn: true, Version: 1,
 		Permissions: without(All(), BillingManage, OrgDelete, OwnershipTransfer, OrgExport)},
-	{ID: Member, Name: "Member", Level: MemberLevel, BuiltIn: true,
+	{ID: Member, Name: "Member", Level: MemberLevel, BuiltIn: true, Version: 1,
 		Permissions: []Permission{OrgRead, ProjectsRead, ProjectsCreate, ProjectsManageOwn, MembersRead, RolesRead, AppsRead, ActivityRead}},
 }
 

@@ -109,7 +109,7 @@ func (s *Server) createInvitation(c *call) error {
 	}
 	inv, err := s.Store.CreateInvitation(c.ctx(), ddb.NewInvitation{ID: id, Inviter: c.member, Email: addr.String(),
 		Name: deref(in.Name), Role: role.ID, RoleExpiresAt: expires, Nonce: nonce, TokenHash: invites.Hash(token),
-		RolesVersion: c.org.RolesVersion})
+		InviterRole: c.role})
 	switch {
 	case errors.Is(err, ddb.ErrAlreadyMember):
 		return problem.New(problem.AlreadyMember, "%s is already a member.", addr)

@@ -134,7 +134,7 @@ func (s *Server) updateMember(c *call) error {
 	if in.Status != nil {
 		change.Status = *in.Status
 	}
-	m, err := s.Store.ChangeMember(c.ctx(), c.member, c.org, t, change)
+	m, err := s.Store.ChangeMember(c.ctx(), c.member, c.role, t, change)
 	if err != nil {
 		return storeError(err, "Member")
 	}

@@ -89,7 +89,7 @@ func (s *Server) getRole(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.reply(http.StatusOK, viewRole(c, c.org, r))
+	return c.replyVersioned(http.StatusOK, r.Version, viewRole(c, c.org, r))
 }
 
 // roleFields are a role's editable fields as a request gives them.
@@ -211,7 +211,7 @@ func (s *Server) createRole(c *call) error {
 	if err := mayDefine(c, r.Level, r.Permissions); err != nil {
 		return err
 	}
-	r, err := s.Store.CreateRole(c.ctx(), c.member, c.org, r)
+	r, err := s.Store.CreateRole(c.ctx(), c.member, c.role, c.org, r)
 	if err != nil {
 		return storeError(err, "Organization")
 	}
@@ -220,7 +220,7 @@ func (s *Server) createRole(c *call) error {
 	}
 	c.org.CustomRoles[r.ID] = r
 	c.w.Header().Set("Location", "/organizations/"+c.orgID+"/roles/"+r.ID)
-	return c.reply(http.StatusCreated, viewRole(c, c.org, r))
+	return c.replyVersioned(http.StatusCreated, r.Version, viewRole(c, c.org, r))
 }
 
 // mayEdit refuses built-ins and roles the caller may not edit.
@@ -237,6 +237,10 @@ func mayEdit(c *call, r access.Role) error {
 }
 
 func (s *Server) updateRole(c *call) error {
+	version, err := ifMatch(c.r)
+	if err != nil {
+		return err
+	}
 	var in roleFields
 	if err := c.decode(&in); err != nil {
 		return err
@@ -252,6 +256,9 @@ func (s *Server) updateRole(c *call) error {
 	}
 	if err := mayEdit(c, cur); err != nil {
 		return err
+	}
+	if version > 0 && version != cur.Version {
+		return problem.New(problem.VersionConflict, "The role changed since version %d.", version)
 	}
 	next := cur
 	if in.Name != nil {
@@ -272,11 +279,12 @@ func (s *Server) updateRole(c *call) error {
 	if err := mayDefine(c, next.Level, added); err != nil {
 		return err
 	}
-	if err := s.Store.UpdateRole(c.ctx(), c.member, c.org, next); err != nil {
+	next, err = s.Store.UpdateRole(c.ctx(), c.member, c.role, c.org, next)
+	if err != nil {
 		return storeError(err, "Role")
 	}
 	c.org.CustomRoles[next.ID] = next
-	return c.reply(http.StatusOK, struct {
+	return c.replyVersioned(http.StatusOK, next.Version, struct {
 		Role            roleView            `json:"role"`
 		Added           []access.Permission `json:"added"`
 		Removed         []access.Permission `json:"removed"`
@@ -316,7 +324,7 @@ func (s *Server) deleteRole(c *call) error {
 	}
 	to, ok := q["reassign_to"]
 	if !ok {
-		if err := s.Store.DeleteRole(c.ctx(), c.member, c.org, r.ID); err != nil {
+		if err := s.Store.DeleteRole(c.ctx(), c.member, c.role, c.org, r.ID); err != nil {
 			return storeError(err, "Role")
 		}
 		return c.noContent()
@@ -329,7 +337,7 @@ func (s *Server) deleteRole(c *call) error {
 	case target.ID == access.Owner || !access.MayGrant(c.role.Level, target.Level) || !c.can(access.MembersUpdate):
 		return problem.New(problem.Forbidden, "You may move the role's holders only to a role you may assign, below owner.")
 	}
-	if err := s.Store.ReassignRole(c.ctx(), c.member, c.org, r.ID, target.ID); err != nil {
+	if err := s.Store.ReassignRole(c.ctx(), c.member, c.role, c.org, r.ID, target.ID); err != nil {
 		return storeError(err, "Role")
 	}
 	return c.noContent()

@@ -56,7 +56,7 @@ func (r Route) OrgScoped() bool { return strings.HasPrefix(r.Path, "/organizatio
 
 // subjects name what each path parameter identifies, for error details.
 var subjects = map[string]string{"org": "Organization", "project": "Project", "user": "Member",
-	"invitation": "Invitation", "token": "Invitation", "app": "App"}
+	"invitation": "Invitation", "token": "Invitation", "app": "App", "role": "Role"}
 
 // subject is what the route acts on, as its last path parameter names it:
 // a store error's detail speaks of it ("Project not found.").
@@ -125,6 +125,10 @@ var coreRoutes = []Route{
 	{Name: "leave-organization", Method: "POST", Path: "/organizations/{org}/leave", Permission: access.OrgRead, Writes: true, handle: (*Server).leaveOrganization},
 	{Name: "transfer-ownership", Method: "POST", Path: "/organizations/{org}/transfer-ownership", Permission: access.OwnershipTransfer, Writes: true, Body: true, handle: (*Server).transferOwnership},
 	{Name: "list-roles", Method: "GET", Path: "/organizations/{org}/roles", Permission: access.RolesRead, handle: (*Server).listRoles},
+	{Name: "create-role", Method: "POST", Path: "/organizations/{org}/roles", Permission: access.RolesManage, Writes: true, Body: true, handle: (*Server).createRole},
+	{Name: "get-role", Method: "GET", Path: "/organizations/{org}/roles/{role}", Permission: access.RolesRead, handle: (*Server).getRole},
+	{Name: "update-role", Method: "PATCH", Path: "/organizations/{org}/roles/{role}", Permission: access.RolesManage, Writes: true, Body: true, handle: (*Server).updateRole},
+	{Name: "delete-role", Method: "DELETE", Path: "/organizations/{org}/roles/{role}", Permission: access.RolesManage, Writes: true, TimeoutSeconds: 30, handle: (*Server).deleteRole},
 }
 
 // Find returns the route with the name.

@@ -60,7 +60,7 @@ func organization() map[string]any {
 		"api_key_count":            0,
 		"app_count":                0,
 		"wallet_status":            "missing",
-		"limits":                   map[string]any{"members": 5, "projects": 3, "api_keys": 5, "apps": nil},
+		"limits":                   map[string]any{"members": 5, "projects": 3, "api_keys": 5, "apps": nil, "roles": 3},
 		"created_at":               "2025-01-31T12:00:00Z",
 		"updated_at":               "2025-01-31T12:00:00.123456789Z",
 		"version":                  1,
@@ -70,14 +70,15 @@ func organization() map[string]any {
 
 func member(id, role string) map[string]any {
 	return map[string]any{
-		"user_id":       id,
-		"name":          "Ada",
-		"email":         "ada@example.com",
-		"role":          role,
-		"status":        "active",
-		"last_login_at": nil,
-		"joined_at":     "2025-01-31T12:00:00Z",
-		"version":       2,
+		"user_id":         id,
+		"name":            "Ada",
+		"email":           "ada@example.com",
+		"role":            role,
+		"role_expires_at": nil,
+		"status":          "active",
+		"last_login_at":   nil,
+		"joined_at":       "2025-01-31T12:00:00Z",
+		"version":         2,
 	}
 }
 
@@ -193,6 +194,10 @@ func TestOperations(t *testing.T) {
 		{"stop-app", "POST", "/organizations/{org}/apps/{app}/stop"},
 		{"access-app", "POST", "/organizations/{org}/apps/{app}/access"},
 		{"list-app-logs", "GET", "/organizations/{org}/apps/{app}/logs"},
+		{"create-role", "POST", "/organizations/{org}/roles"},
+		{"get-role", "GET", "/organizations/{org}/roles/{role}"},
+		{"update-role", "PATCH", "/organizations/{org}/roles/{role}"},
+		{"delete-role", "DELETE", "/organizations/{org}/roles/{role}"},
 	}
 	spec := Load(t)
 	got := map[string]Operation{}
@@ -287,7 +292,7 @@ func TestValidOrganization(t *testing.T) {
 	org := organization()
 	org["logo_url"] = "https://cdn.example.com/logo.png"
 	org["billing_email"] = "billing@example.com"
-	org["limits"] = map[string]any{"members": nil, "projects": nil, "api_keys": nil, "apps": nil}
+	org["limits"] = map[string]any{"members": nil, "projects": nil, "api_keys": nil, "apps": nil, "roles": nil}
 	org["plan"] = "enterprise"
 	req = httptest.NewRequest("GET", "http://127.0.0.1:3000/organizations/"+orgID+"?x=1", nil)
 	expect(t, spec, false, req, 200, jsonHeader("ETag", `W/"7"`), mustJSON(t, org))
@@ -310,17 +315,19 @@ func TestInvalidOrganizationFields(t *testing.T) {
 	spec := Load(t)
 	req := httptest.NewRequest("GET", "/organizations/"+orgID, nil)
 	cases := map[string]func(map[string]any){
-		"slug pattern":      func(o map[string]any) { o["slug"] = "Not A Slug" },
-		"plan enum":         func(o map[string]any) { o["plan"] = "gold" },
-		"negative count":    func(o map[string]any) { o["member_count"] = -1 },
-		"float count":       func(o map[string]any) { o["project_count"] = 1.5 },
-		"null name":         func(o map[string]any) { o["name"] = nil },
-		"bad timestamp":     func(o map[string]any) { o["created_at"] = "yesterday" },
-		"bad email":         func(o map[string]any) { o["billing_email"] = "nobody" },
-		"http logo":         func(o map[string]any) { o["logo_url"] = "http://example.com/logo.png" },
-		"bad color":         func(o map[string]any) { o["branding"] = map[string]any{"primary_color": "red"} },
-		"bad pref":          func(o map[string]any) { o["notification_preferences"] = map[string]any{"x": "yes"} },
-		"missing limit":     func(o map[string]any) { o["limits"] = map[string]any{"members": 5, "projects": 3, "api_keys": 5} },
+		"slug pattern":   func(o map[string]any) { o["slug"] = "Not A Slug" },
+		"plan enum":      func(o map[string]any) { o["plan"] = "gold" },
+		"negative count": func(o map[string]any) { o["member_count"] = -1 },
+		"float count":    func(o map[string]any) { o["project_count"] = 1.5 },
+		"null name":      func(o map[string]any) { o["name"] = nil },
+		"bad timestamp":  func(o map[string]any) { o["created_at"] = "yesterday" },
+		"bad email":      func(o map[string]any) { o["billing_email"] = "nobody" },
+		"http logo":      func(o map[string]any) { o["logo_url"] = "http://example.com/logo.png" },
+		"bad color":      func(o map[string]any) { o["branding"] = map[string]any{"primary_color": "red"} },
+		"bad pref":       func(o map[string]any) { o["notification_preferences"] = map[string]any{"x": "yes"} },
+		"missing limit": func(o map[string]any) {
+			o["limits"] = map[string]any{"members": 5, "projects": 3, "api_keys": 5, "roles": 3}
+		},
 		"bad id":            func(o map[string]any) { o["id"] = "org_123" },
 		"wallet enum":       func(o map[string]any) { o["wallet_status"] = "unknown" },
 		"version as string": func(o map[string]any) { o["version"] = "1" },
@@ -430,7 +437,8 @@ func TestNullableAndLists(t *testing.T) {
 	expect(t, spec, true, mine, 200, jsonHeader(), mustJSON(t, map[string]any{"data": []any{}}), "next_cursor")
 
 	roles := httptest.NewRequest("GET", "/organizations/"+orgID+"/roles", nil)
-	role := map[string]any{"id": "owner", "name": "Owner", "level": 100, "permissions": []string{"projects:read"}, "built_in": true, "member_count": 1}
+	role := map[string]any{"id": "owner", "name": "Owner", "level": 100, "permissions": []string{"projects:read"}, "built_in": true, "member_count": 1,
+		"description": "", "invitation_count": 0, "can_assign": true, "can_edit": false}
 	expect(t, spec, false, roles, 200, jsonHeader(), mustJSON(t, map[string]any{"data": []any{role}, "next_cursor": nil}))
 	expect(t, spec, true, roles, 200, jsonHeader(), mustJSON(t, map[string]any{"data": []any{role}, "next_cursor": "x"}), "next_cursor")
 

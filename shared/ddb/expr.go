@@ -277,12 +277,17 @@ func noneCounted(path ...string) cond {
 	}
 }
 
-// rolesAt: the org's custom roles are as they were read (at version v), so
-// what a request's roles allowed still holds when its write lands.
-func rolesAt(v int64) cond {
-	c := numIs("roles_version", v)
-	if v == 0 {
-		return absent("roles_version").or(c)
+// all is every condition given; nil ones are left out (nil when none).
+func all(conds ...cond) cond {
+	var out cond
+	for _, c := range conds {
+		switch {
+		case c == nil:
+		case out == nil:
+			out = c
+		default:
+			out = out.and(c)
+		}
 	}
-	return c
+	return out
 }

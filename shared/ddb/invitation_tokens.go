@@ -93,8 +93,8 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv invites.Invitation, or
 		update(invitationKey(inv), closed, usable(tokenHash, now).and(versionIs(inv.Version)), unusable(tokenHash, now)).
 		put(marshal(newMemberRecord(m)), notExists, ErrAlreadyMember).
 		update(key(orgPK(inv.OrganizationID), emailSK(inv.Email)), newUpdate().setValue("owner", u.ID), attrIs("owner", inv.ID), ErrEmailGuardLost).
-		update(orgKey(inv.OrganizationID), s.counters(d), orgActive.and(roleUsable(m.Role), rolesAt(org.RolesVersion)),
-			rolesChangedOr(org.RolesVersion, ErrNotFound)).
+		update(orgKey(inv.OrganizationID), s.counters(d), all(orgActive, roleUsable(m.Role), grantersAt(target, org.CustomRoles)),
+			rolesOr(m.Role, access.Role{}, ErrInviterVoid)).
 		check(memberKey(inv.OrganizationID, inv.InviterID), inviterMayGrant(target, org.CustomRoles), ErrInviterVoid).
 		run(ctx)
 	if err != nil {
@@ -109,6 +109,18 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv invites.Invitation, or
 // someone so voids the invitations they sent.
 func inviterMayGrant(target access.Role, custom map[string]access.Role) cond {
 	return memberActive.and(oneOf("role", access.Granters(target, custom)))
+}
+
+// grantersAt holds the custom roles among target's granters at the
+// version read, so none lost the right to grant it meanwhile.
+func grantersAt(target access.Role, custom map[string]access.Role) cond {
+	var c []cond
+	for _, id := range access.Granters(target, custom) {
+		if r, ok := custom[id]; ok {
+			c = append(c, authorityAt(r))
+		}
+	}
+	return all(c...)
 }
 
 // DeclineInvitation closes a pending invitation on the invitee's word,

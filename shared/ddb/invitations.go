@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/orgplane/orgplane/shared/access"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -32,22 +33,22 @@ import (
 const closedRetention = 30 * 24 * time.Hour
 
 type invitationRecord struct {
-	PK          string `dynamodbav:"PK"`
-	SK          string `dynamodbav:"SK"`
-	Type        string `dynamodbav:"type"`
-	ID          string `dynamodbav:"id"`
-	OrgID       string `dynamodbav:"organization_id"`
-	Email       string `dynamodbav:"email"`
-	Name        string `dynamodbav:"name,omitempty"`
+	PK            string `dynamodbav:"PK"`
+	SK            string `dynamodbav:"SK"`
+	Type          string `dynamodbav:"type"`
+	ID            string `dynamodbav:"id"`
+	OrgID         string `dynamodbav:"organization_id"`
+	Email         string `dynamodbav:"email"`
+	Name          string `dynamodbav:"name,omitempty"`
 	Role          string `dynamodbav:"role"`
 	RoleExpiresAt string `dynamodbav:"role_expires_at,omitempty"`
 	Status        string `dynamodbav:"status"`
-	InviterID   string `dynamodbav:"inviter_id"`
-	InviterName string `dynamodbav:"inviter_name"`
-	SendNonce   string `dynamodbav:"send_nonce"`
-	SendCount   int    `dynamodbav:"send_count"`
-	LookupPK    string `dynamodbav:"lookup_pk"`
-	LookupSK    string `dynamodbav:"lookup_sk"`
+	InviterID     string `dynamodbav:"inviter_id"`
+	InviterName   string `dynamodbav:"inviter_name"`
+	SendNonce     string `dynamodbav:"send_nonce"`
+	SendCount     int    `dynamodbav:"send_count"`
+	LookupPK      string `dynamodbav:"lookup_pk"`
+	LookupSK      string `dynamodbav:"lookup_sk"`
 	// ExpiresAt is fixed-width so conditions compare it as a string.
 	ExpiresAt   string `dynamodbav:"expires_at"`
 	RespondedAt string `dynamodbav:"responded_at,omitempty"`
@@ -104,9 +105,8 @@ type NewInvitation struct {
 	RoleExpiresAt time.Time
 	Nonce         string
 	TokenHash     string
-	// RolesVersion is the org's roles as admission read them: the inviter's
-	// authority and the role's existence were judged on them.
-	RolesVersion int64
+	// InviterRole is the role the inviter acted with, as admission read it.
+	InviterRole access.Role
 }
 
 // CreateInvitation invites an email into the inviter's org. One
@@ -129,7 +129,8 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (invites
 			put(tokenLookup(inv, in.TokenHash), notExists, nil).
 			put(sendRequest(inv, now), notExists, nil).
 			update(orgKey(orgID), s.counters(counts{invites: 1, seats: 1, inviteRoles: map[string]int{inv.Role: 1}}),
-				orgActive.and(seatFree, roleUsable(inv.Role), rolesAt(in.RolesVersion)), rolesChangedOr(in.RolesVersion, QuotaError{seats.resource})).
+				all(orgActive, seatFree, roleUsable(inv.Role), authorityAt(in.InviterRole)),
+				rolesOr(inv.Role, in.InviterRole, QuotaError{seats.resource})).
 			check(memberKey(orgID, in.Inviter.UserID), holdsRole(in.Inviter), ErrActorChanged).
 			run(ctx)
 		retry := attempt < 2

@@ -122,10 +122,10 @@ type MemberChange struct {
 
 // ChangeMember sets a member's role (with its expiry) and status. The
 // transaction holds the target at the version read, the actor in their
-// role, the org's roles as admission read them (so the role still exists
-// and the actor's authority still holds), and the org's counters: the last
-// active owner cannot be demoted or deactivated.
-func (s *Store) ChangeMember(ctx context.Context, actor orgs.Member, org orgs.Organization, target orgs.Member, c MemberChange) (orgs.Member, error) {
+// role with the authority admission read (authority), the new role still
+// usable, and the org's counters: the last active owner cannot be demoted
+// or deactivated.
+func (s *Store) ChangeMember(ctx context.Context, actor orgs.Member, authority access.Role, target orgs.Member, c MemberChange) (orgs.Member, error) {
 	d := counts{roles: map[string]int{}}
 	if c.Role != target.Role {
 		d.roles[target.Role]--
@@ -140,8 +140,8 @@ func (s *Store) ChangeMember(ctx context.Context, actor orgs.Member, org orgs.Or
 	}
 	t := s.txn().
 		update(memberKey(target.OrganizationID, target.UserID), u, versionIs(target.Version), goneOrChanged).
-		update(orgKey(target.OrganizationID), s.counters(d), d.guard().and(roleUsable(c.Role), rolesAt(org.RolesVersion)),
-			rolesChangedOr(org.RolesVersion, ErrLastOwner))
+		update(orgKey(target.OrganizationID), s.counters(d), all(d.guard(), roleUsable(c.Role), authorityAt(authority)),
+			rolesOr(c.Role, authority, ErrLastOwner))
 	if actor.UserID != target.UserID {
 		t.check(memberKey(actor.OrganizationID, actor.UserID), holdsRole(actor), ErrActorChanged)
 	}

@@ -1,6 +1,8 @@
 package ddb
 
 import (
+	"maps"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
@@ -79,7 +81,11 @@ func (q *query) keyAttrs() []string {
 	return attrs
 }
 
+// input renders the query. It may be called again (each page of a list):
+// the filter and projection render into a copy of the key condition's
+// placeholders, so no render leaves values behind for the next.
 func (q *query) input(table string) *dynamodb.QueryInput {
+	e := &expr{names: maps.Clone(q.e.names), values: maps.Clone(q.e.values), n: q.e.n}
 	in := &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String(q.keyCond)}
 	if q.index != "" {
 		in.IndexName = aws.String(q.index)
@@ -91,7 +97,7 @@ func (q *query) input(table string) *dynamodb.QueryInput {
 		in.ScanIndexForward = aws.Bool(false)
 	}
 	if q.filter != nil {
-		in.FilterExpression = aws.String(q.filter(q.e))
+		in.FilterExpression = aws.String(q.filter(e))
 	}
 	if len(q.projection) > 0 {
 		p := ""
@@ -99,10 +105,10 @@ func (q *query) input(table string) *dynamodb.QueryInput {
 			if i > 0 {
 				p += ", "
 			}
-			p += q.e.name(a)
+			p += e.name(a)
 		}
 		in.ProjectionExpression = aws.String(p)
 	}
-	in.ExpressionAttributeNames, in.ExpressionAttributeValues = nonEmpty(q.e.names), nonEmpty(q.e.values)
+	in.ExpressionAttributeNames, in.ExpressionAttributeValues = nonEmpty(e.names), nonEmpty(e.values)
 	return in
 }

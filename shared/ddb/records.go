@@ -36,10 +36,9 @@ type orgRecord struct {
 	OwnerCount   int            `dynamodbav:"owner_count"`
 	RoleCounts   map[string]int `dynamodbav:"role_counts"`
 	// Custom roles live on the org item, so admission resolves a custom
-	// role in the read it makes anyway; roles_version moves on each change.
+	// role in the read it makes anyway (see roles.go).
 	CustomRoles      map[string]roleRecord `dynamodbav:"custom_roles"`
 	RoleCount        int                   `dynamodbav:"role_count"`
-	RolesVersion     int64                 `dynamodbav:"roles_version"`
 	InviteRoleCounts map[string]int        `dynamodbav:"invite_role_counts"`
 	SeatLimit        *int                  `dynamodbav:"seat_limit,omitempty"`
 	ProjectLimit     *int                  `dynamodbav:"project_limit,omitempty"`
@@ -59,8 +58,7 @@ func (r orgRecord) org() orgs.Organization {
 		Counts: orgs.Counts{Members: r.MemberCount, PendingInvitations: r.InviteCount, Projects: r.ProjectCount,
 			APIKeys: r.APIKeyCount, Apps: r.AppCount, ActiveOwners: r.OwnerCount, Roles: r.RoleCount},
 		RoleCounts: r.RoleCounts, InviteRoleCounts: r.InviteRoleCounts, CustomRoles: customRoles(r.CustomRoles),
-		RolesVersion: r.RolesVersion,
-		CreatedAt:    parseStamp(r.CreatedAt), UpdatedAt: parseStamp(r.UpdatedAt), Version: r.Version,
+		CreatedAt: parseStamp(r.CreatedAt), UpdatedAt: parseStamp(r.UpdatedAt), Version: r.Version,
 	}
 }
 

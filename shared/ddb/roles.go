@@ -14,13 +14,15 @@ import (
 	"github.com/orgplane/orgplane/shared/orgs"
 )
 
-// Custom roles live on the org item, in custom_roles (id → role), beside
-// role_counts (members per role), invite_role_counts (pending invitations
-// per role), role_count under role_limit, and roles_version, which every
-// role change moves. Admission therefore resolves a custom role in the
-// read it makes anyway, and a write that acted on what a role allowed
-// holds rolesAt(the version it read). A name guard
-// (ORG#<org> / ROLENAME#<name>) keeps names unique per org, ignoring case.
+// Custom roles live on the org item, in custom_roles (id → role, each
+// with its own version), beside role_counts (members per role),
+// invite_role_counts (pending invitations per role) and role_count under
+// role_limit. Admission therefore resolves a custom role in the read it
+// makes anyway. A write that acted on what a role allowed holds that role
+// at the version read (authorityAt), and a write that gives a role holds
+// it usable (roleUsable), both on the org item it updates anyway. A name
+// guard (ORG#<org> / ROLENAME#<name>) keeps names unique per org, ignoring
+// case.
 
 type roleRecord struct {
 	Name        string   `dynamodbav:"name"`
@@ -32,6 +34,7 @@ type roleRecord struct {
 	Deleting  bool   `dynamodbav:"deleting,omitempty"`
 	CreatedAt string `dynamodbav:"created_at"`
 	UpdatedAt string `dynamodbav:"updated_at"`
+	Version   int64  `dynamodbav:"version"`
 }
 
 func newRoleRecord(r access.Role, now string) roleRecord {
@@ -39,7 +42,8 @@ func newRoleRecord(r access.Role, now string) roleRecord {
 	for i, p := range r.Permissions {
 		perms[i] = string(p)
 	}
-	return roleRecord{Name: r.Name, Description: r.Description, Level: r.Level, Permissions: perms, CreatedAt: now, UpdatedAt: now}
+	return roleRecord{Name: r.Name, Description: r.Description, Level: r.Level, Permissions: perms, CreatedAt: now, UpdatedAt: now,
+		Version: r.Version}
 }
 
 func customRoles(recs map[string]roleRecord) map[string]access.Role {
@@ -50,7 +54,7 @@ func customRoles(recs map[string]roleRecord) map[string]access.Role {
 			perms[i] = access.Permission(p)
 		}
 		out[id] = access.Role{ID: id, Name: r.Name, Description: r.Description, Level: r.Level, Permissions: perms,
-			Deleting: r.Deleting}
+			Deleting: r.Deleting, Version: r.Version}
 	}
 	return out
 }
@@ -69,31 +73,53 @@ func roleUsable(id string) cond {
 	})
 }
 
-// rolesChangedOr explains a failed condition on the org item of a write
-// that held rolesAt: the org is gone, its roles changed, or else err.
-func rolesChangedOr(v int64, err error) explained {
+// authorityAt: the actor's role allows what it allowed when admission
+// read it: a custom role still at its version. Built-ins never change.
+func authorityAt(r access.Role) cond {
+	if r.BuiltIn || r.ID == "" {
+		return nil
+	}
+	return has("custom_roles", r.ID).and(func(e *expr) string {
+		return e.path("custom_roles", r.ID, "version") + " = " + e.value(num(r.Version))
+	})
+}
+
+// rolesOr explains a failed condition on the org item of a write that
+// held roles as read: the org is gone (ErrNotFound), the role it gives is
+// gone or being deleted (ErrRolesChanged), the actor's role changed
+// (ErrActorChanged), or else err.
+func rolesOr(give string, actor access.Role, err error) explained {
 	return func(old item) error {
-		if old == nil || old.str("status") != orgs.OrgActive {
+		var o orgRecord
+		if old == nil || unmarshalItem(old, &o) != nil || o.Status != orgs.OrgActive {
 			return ErrNotFound
 		}
-		if n, ok := old["roles_version"].(*types.AttributeValueMemberN); ok && n.Value != itoa(v) {
+		if r, ok := o.CustomRoles[give]; give != "" && !isBuiltIn(give) && (!ok || r.Deleting) {
 			return ErrRolesChanged
+		}
+		if r, ok := o.CustomRoles[actor.ID]; !actor.BuiltIn && actor.ID != "" && (!ok || r.Version != actor.Version) {
+			return ErrActorChanged
 		}
 		return err
 	}
 }
 
+func isBuiltIn(id string) bool {
+	_, ok := access.BuiltIn(id)
+	return ok
+}
+
 // CreateRole adds a custom role to the actor's org: one transaction adds
-// it to the org item under the plan's role limit, moves roles_version,
-// puts its name guard and holds the actor in their role.
-func (s *Store) CreateRole(ctx context.Context, actor orgs.Member, org orgs.Organization, r access.Role) (access.Role, error) {
+// it to the org item under the plan's role limit, puts its name guard and
+// holds the actor in their role (authority as read).
+func (s *Store) CreateRole(ctx context.Context, actor orgs.Member, authority access.Role, org orgs.Organization, r access.Role) (access.Role, error) {
 	now := stamp(s.now())
-	r.ID, r.BuiltIn = ids.New(ids.Role), false
-	u := newUpdate().setIn(newRoleRecord(r, now), "custom_roles", r.ID).add(1, "role_count").add(1, "roles_version").
+	r.ID, r.BuiltIn, r.Version = ids.New(ids.Role), false, 1
+	u := newUpdate().setIn(newRoleRecord(r, now), "custom_roles", r.ID).add(1, "role_count").
 		setIn(0, "role_counts", r.ID).setIn(0, "invite_role_counts", r.ID).setValue("updated_at", now)
 	err := s.txn().
-		update(orgKey(org.ID), u, orgActive.and(roomFor(roleRoom), rolesAt(org.RolesVersion)),
-			rolesChangedOr(org.RolesVersion, QuotaError{roleRoom.resource})).
+		update(orgKey(org.ID), u, all(orgActive, roomFor(roleRoom), authorityAt(authority)),
+			rolesOr("", authority, QuotaError{roleRoom.resource})).
 		put(marshal(roleNameGuard(org.ID, r.Name, r.ID)), notExists, ErrRoleNameTaken).
 		check(memberKey(org.ID, actor.UserID), holdsRole(actor), ErrActorChanged).
 		run(ctx)
@@ -105,20 +131,36 @@ func (s *Store) CreateRole(ctx context.Context, actor orgs.Member, org orgs.Orga
 
 // UpdateRole replaces a custom role's name, description, level and
 // permissions (next holds them all), renaming its name guard when the
-// name changes. Memberships and invitations hold the role's id, so
-// nothing else moves.
-func (s *Store) UpdateRole(ctx context.Context, actor orgs.Member, org orgs.Organization, next access.Role) error {
+// name changes, and returns it at its new version. The role must still
+// be at the version admission read (next.Version), so If-Match holds.
+// Memberships and invitations hold the role's id, so nothing else moves.
+func (s *Store) UpdateRole(ctx context.Context, actor orgs.Member, authority access.Role, org orgs.Organization, next access.Role) (access.Role, error) {
 	cur, ok := org.CustomRoles[next.ID]
 	if !ok || cur.Deleting {
-		return ErrNotFound
+		return access.Role{}, ErrNotFound
 	}
 	now := stamp(s.now())
 	rec := newRoleRecord(next, now)
 	u := newUpdate().setIn(rec.Name, "custom_roles", next.ID, "name").setIn(rec.Description, "custom_roles", next.ID, "description").
 		setIn(rec.Level, "custom_roles", next.ID, "level").setIn(rec.Permissions, "custom_roles", next.ID, "permissions").
-		setIn(now, "custom_roles", next.ID, "updated_at").add(1, "roles_version").setValue("updated_at", now)
+		setIn(now, "custom_roles", next.ID, "updated_at").add(1, "custom_roles", next.ID, "version").
+		setValue("updated_at", now)
+	at := func(e *expr) string {
+		return e.path("custom_roles", next.ID, "version") + " = " + e.value(num(next.Version))
+	}
 	t := s.txn().
-		update(orgKey(org.ID), u, orgActive.and(roleUsable(next.ID), rolesAt(org.RolesVersion)), rolesChangedOr(org.RolesVersion, ErrNotFound)).
+		update(orgKey(org.ID), u, all(orgActive, roleUsable(next.ID), at, authorityAt(authority)), explained(func(old item) error {
+			var o orgRecord
+			if old == nil || unmarshalItem(old, &o) != nil || o.Status != orgs.OrgActive {
+				return ErrNotFound
+			}
+			if r, ok := o.CustomRoles[next.ID]; !ok || r.Deleting {
+				return ErrNotFound
+			} else if r.Version != next.Version {
+				return ErrVersionConflict
+			}
+			return rolesOr("", authority, ErrRolesChanged)(old)
+		})).
 		check(memberKey(org.ID, actor.UserID), holdsRole(actor), ErrActorChanged)
 	if !strings.EqualFold(cur.Name, next.Name) {
 		t.del(key(orgPK(org.ID), roleNameSK(cur.Name)), attrIs("owner", next.ID), ErrRolesChanged).
@@ -126,7 +168,11 @@ func (s *Store) UpdateRole(ctx context.Context, actor orgs.Member, org orgs.Orga
 	} else if cur.Name != next.Name { // a change of case keeps the guard
 		t.check(key(orgPK(org.ID), roleNameSK(cur.Name)), attrIs("owner", next.ID), ErrRolesChanged)
 	}
-	return t.run(ctx)
+	if err := t.run(ctx); err != nil {
+		return access.Role{}, err
+	}
+	next.Version++
+	return next, nil
 }
 
 // RoleInUseError: a role still has holders, so it cannot simply go.
@@ -141,15 +187,16 @@ func (e RoleInUseError) Error() string { return "ddb: role in use" }
 // member and no pending invitation holding it (RoleInUseError otherwise),
 // so an assignment racing the delete either lands first (and the delete
 // is refused) or fails on the role being gone.
-func (s *Store) DeleteRole(ctx context.Context, actor orgs.Member, org orgs.Organization, roleID string) error {
+func (s *Store) DeleteRole(ctx context.Context, actor orgs.Member, authority access.Role, org orgs.Organization, roleID string) error {
 	r, ok := org.CustomRoles[roleID]
 	if !ok {
 		return ErrNotFound
 	}
 	u := newUpdate().removeIn("custom_roles", roleID).removeIn("role_counts", roleID).removeIn("invite_role_counts", roleID).
-		add(-1, "role_count").add(1, "roles_version").setValue("updated_at", stamp(s.now()))
+		add(-1, "role_count").setValue("updated_at", stamp(s.now()))
 	return s.txn().
-		update(orgKey(org.ID), u, orgActive.and(has("custom_roles", roleID), noneCounted("role_counts", roleID), noneCounted("invite_role_counts", roleID)),
+		update(orgKey(org.ID), u, all(orgActive, has("custom_roles", roleID), noneCounted("role_counts", roleID),
+			noneCounted("invite_role_counts", roleID), authorityAt(authority)),
 			explained(func(old item) error {
 				if old == nil || old.str("status") != orgs.OrgActive {
 					return ErrNotFound
@@ -161,7 +208,10 @@ func (s *Store) DeleteRole(ctx context.Context, actor orgs.Member, org orgs.Orga
 				if _, ok := o.CustomRoles[roleID]; !ok {
 					return ErrNotFound
 				}
-				return RoleInUseError{Members: o.RoleCounts[roleID], Invitations: o.InviteRoleCounts[roleID]}
+				if o.RoleCounts[roleID] > 0 || o.InviteRoleCounts[roleID] > 0 {
+					return RoleInUseError{Members: o.RoleCounts[roleID], Invitations: o.InviteRoleCounts[roleID]}
+				}
+				return ErrActorChanged
 			})).
 		del(key(orgPK(org.ID), roleNameSK(r.Name)), attrIs("owner", roleID), nil).
 		check(memberKey(org.ID, actor.UserID), holdsRole(actor), ErrActorChanged).
@@ -178,20 +228,18 @@ const maxMovesPerTransaction = 40
 // bounded transactions, each moving the counters with them, so at every
 // moment each holder holds a role that exists. A run cut short leaves the
 // role marked and held by the rest: sending the delete again resumes.
-func (s *Store) ReassignRole(ctx context.Context, actor orgs.Member, org orgs.Organization, roleID, to string) error {
+func (s *Store) ReassignRole(ctx context.Context, actor orgs.Member, authority access.Role, org orgs.Organization, roleID, to string) error {
 	r, ok := org.CustomRoles[roleID]
 	if !ok {
 		return ErrNotFound
 	}
 	if !r.Deleting {
-		mark := newUpdate().setIn(true, "custom_roles", roleID, "deleting").add(1, "roles_version")
+		// Marking moves the role's version, so a write holding it (an
+		// assignment admitted before) fails and is refused.
+		mark := newUpdate().setIn(true, "custom_roles", roleID, "deleting").add(1, "custom_roles", roleID, "version")
 		err := s.txn().
-			update(orgKey(org.ID), mark, orgActive.and(has("custom_roles", roleID), roleUsable(to)), explained(func(old item) error {
-				if old == nil || old.str("status") != orgs.OrgActive {
-					return ErrNotFound
-				}
-				return ErrRolesChanged
-			})).
+			update(orgKey(org.ID), mark, all(orgActive, has("custom_roles", roleID), roleUsable(to), authorityAt(authority)),
+				rolesOr(to, authority, ErrNotFound)).
 			check(memberKey(org.ID, actor.UserID), holdsRole(actor), ErrActorChanged).
 			run(ctx)
 		if err != nil {
@@ -204,7 +252,7 @@ func (s *Store) ReassignRole(ctx context.Context, actor orgs.Member, org orgs.Or
 	if err := s.moveHolders(ctx, org.ID, roleID, to, invitationSK(""), "invite_role_counts"); err != nil {
 		return err
 	}
-	return s.DeleteRole(ctx, actor, org, roleID)
+	return s.DeleteRole(ctx, actor, authority, org, roleID)
 }
 
 // moveHolders moves the items under prefix (memberships or invitations)

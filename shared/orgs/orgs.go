@@ -56,13 +56,10 @@ type Organization struct {
 	// CustomRoles are the org's own roles by id. They live on the org item
 	// so admission resolves any role in the one read it makes anyway.
 	CustomRoles map[string]access.Role
-	// RolesVersion moves on every change to a custom role; a write that
-	// acted on what a role allowed is conditioned on it.
-	RolesVersion int64
-	HasWallet    bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Version      int64
+	HasWallet   bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int64
 }
 
 // Role resolves a role id in this org (built-in or custom).
