@@ -36,6 +36,12 @@
 	build-PreviewInvitationFunction \
 	build-AcceptInvitationFunction \
 	build-DeclineInvitationFunction \
+	build-ListApiKeysFunction \
+	build-CreateApiKeyFunction \
+	build-GetApiKeyFunction \
+	build-UpdateApiKeyFunction \
+	build-RevokeApiKeyFunction \
+	build-RotateApiKeyFunction \
 	build-GetWalletFunction \
 	build-OpenWalletFunction \
 	build-ListWalletTransactionsFunction \
@@ -88,6 +94,12 @@ build-ResendInvitationFunction: ; $(call sam_build,resend-invitation)
 build-PreviewInvitationFunction: ; $(call sam_build,preview-invitation)
 build-AcceptInvitationFunction: ; $(call sam_build,accept-invitation)
 build-DeclineInvitationFunction: ; $(call sam_build,decline-invitation)
+build-ListApiKeysFunction: ; $(call sam_build,list-api-keys)
+build-CreateApiKeyFunction: ; $(call sam_build,create-api-key)
+build-GetApiKeyFunction: ; $(call sam_build,get-api-key)
+build-UpdateApiKeyFunction: ; $(call sam_build,update-api-key)
+build-RevokeApiKeyFunction: ; $(call sam_build,revoke-api-key)
+build-RotateApiKeyFunction: ; $(call sam_build,rotate-api-key)
 build-GetWalletFunction: ; $(call sam_build,get-wallet)
 build-OpenWalletFunction: ; $(call sam_build,open-wallet)
 build-ListWalletTransactionsFunction: ; $(call sam_build,list-wallet-transactions)

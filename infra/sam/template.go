@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/orgplane/orgplane/infra/deploy"
+	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/table"
 )
 
@@ -209,6 +210,16 @@ func functionResource(f deploy.Function) mapping {
 		tablePolicy = "DynamoDBCrudPolicy"
 	}
 	policies := list{mapping{{tablePolicy, mapping{{"TableName", ref(tableID)}}}}}
+	if f.Kind == deploy.HTTP && !f.Writes {
+		// As in the CDK stack: an API key's rate-limit windows and last use
+		// are written even by a read-only route, and nothing else.
+		policies = append(policies, mapping{{"Statement", list{mapping{
+			{"Effect", "Allow"},
+			{"Action", list{"dynamodb:UpdateItem"}},
+			{"Resource", getAtt(tableID, "Arn")},
+			{"Condition", mapping{{"ForAllValues:StringLike", mapping{{"dynamodb:LeadingKeys", keyUsePartitions()}}}}},
+		}}}})
+	}
 	if f.SendsEmail {
 		policies = append(policies, mapping{{"SESCrudPolicy", mapping{{"IdentityName", ref("MailFrom")}}}})
 	}
@@ -284,4 +295,13 @@ func Makefile(fns []deploy.Function) []byte {
 		fmt.Fprintf(&b, "build-%s: ; $(call sam_build,%s)\n", f.SAMLogicalID(), f.Name)
 	}
 	return []byte(b.String())
+}
+
+// keyUsePartitions are ddb.KeyUsePartitions as a template list.
+func keyUsePartitions() list {
+	var l list
+	for _, p := range ddb.KeyUsePartitions {
+		l = append(l, p)
+	}
+	return l
 }

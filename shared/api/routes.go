@@ -28,6 +28,12 @@ type Route struct {
 	// WhileDeleting admits the route to an org that is being deleted (every
 	// other route answers 404 there): the delete that finishes a purge.
 	WhileDeleting bool
+	// People routes change memberships, invitations or roles: they act for
+	// a signed-in person, never for an API key (403 insufficient_scope).
+	People bool
+	// Catalog routes read the same for every caller outside any org; API
+	// keys may call them too.
+	Catalog bool
 	// Body is true on routes that take a JSON request body. The others
 	// accept only an empty body or {} (400 otherwise), so a client sending
 	// options the route does not have learns it instead of being ignored.
@@ -56,7 +62,7 @@ func (r Route) OrgScoped() bool { return strings.HasPrefix(r.Path, "/organizatio
 
 // subjects name what each path parameter identifies, for error details.
 var subjects = map[string]string{"org": "Organization", "project": "Project", "user": "Member",
-	"invitation": "Invitation", "token": "Invitation", "app": "App", "role": "Role"}
+	"invitation": "Invitation", "token": "Invitation", "app": "App", "role": "Role", "key": "API key"}
 
 // subject is what the route acts on, as its last path parameter names it:
 // a store error's detail speaks of it ("Project not found.").
@@ -93,7 +99,7 @@ func (r Route) Timeout() int {
 
 // Routes is every HTTP route of Orgplane: one list, kept in a few files
 // by area so each area's routes sit beside its handlers.
-var Routes = slices.Concat(coreRoutes, invitationRoutes, walletRoutes, appRoutes)
+var Routes = slices.Concat(coreRoutes, invitationRoutes, apiKeyRoutes, walletRoutes, appRoutes)
 
 // coreRoutes are me, organizations, projects, members and roles.
 var coreRoutes = []Route{
@@ -102,7 +108,7 @@ var coreRoutes = []Route{
 	{Name: "list-my-organizations", Method: "GET", Path: "/me/organizations", Writes: true, handle: (*Server).listMyOrganizations},
 	{Name: "set-active-organization", Method: "PUT", Path: "/me/active-organization", Writes: true, Body: true, handle: (*Server).setActiveOrganization},
 	{Name: "set-active-project", Method: "PUT", Path: "/me/active-project", Writes: true, Body: true, handle: (*Server).setActiveProject},
-	{Name: "list-permissions", Method: "GET", Path: "/permissions", handle: (*Server).listPermissions},
+	{Name: "list-permissions", Method: "GET", Path: "/permissions", Catalog: true, handle: (*Server).listPermissions},
 
 	// Organizations
 	{Name: "create-organization", Method: "POST", Path: "/organizations", Writes: true, Body: true, handle: (*Server).createOrganization},
@@ -120,15 +126,15 @@ var coreRoutes = []Route{
 	// Members and roles
 	{Name: "list-members", Method: "GET", Path: "/organizations/{org}/members", Permission: access.MembersRead, handle: (*Server).listMembers},
 	{Name: "get-member", Method: "GET", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRead, handle: (*Server).getMember},
-	{Name: "update-member", Method: "PATCH", Path: "/organizations/{org}/members/{user}", Permission: access.MembersUpdate, Writes: true, Body: true, handle: (*Server).updateMember},
-	{Name: "remove-member", Method: "DELETE", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRemove, Writes: true, handle: (*Server).removeMember},
-	{Name: "leave-organization", Method: "POST", Path: "/organizations/{org}/leave", Permission: access.OrgRead, Writes: true, handle: (*Server).leaveOrganization},
-	{Name: "transfer-ownership", Method: "POST", Path: "/organizations/{org}/transfer-ownership", Permission: access.OwnershipTransfer, Writes: true, Body: true, handle: (*Server).transferOwnership},
+	{Name: "update-member", Method: "PATCH", Path: "/organizations/{org}/members/{user}", Permission: access.MembersUpdate, Writes: true, Body: true, People: true, handle: (*Server).updateMember},
+	{Name: "remove-member", Method: "DELETE", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRemove, Writes: true, People: true, handle: (*Server).removeMember},
+	{Name: "leave-organization", Method: "POST", Path: "/organizations/{org}/leave", Permission: access.OrgRead, Writes: true, People: true, handle: (*Server).leaveOrganization},
+	{Name: "transfer-ownership", Method: "POST", Path: "/organizations/{org}/transfer-ownership", Permission: access.OwnershipTransfer, Writes: true, Body: true, People: true, handle: (*Server).transferOwnership},
 	{Name: "list-roles", Method: "GET", Path: "/organizations/{org}/roles", Permission: access.RolesRead, handle: (*Server).listRoles},
-	{Name: "create-role", Method: "POST", Path: "/organizations/{org}/roles", Permission: access.RolesManage, Writes: true, Body: true, handle: (*Server).createRole},
+	{Name: "create-role", Method: "POST", Path: "/organizations/{org}/roles", Permission: access.RolesManage, Writes: true, Body: true, People: true, handle: (*Server).createRole},
 	{Name: "get-role", Method: "GET", Path: "/organizations/{org}/roles/{role}", Permission: access.RolesRead, handle: (*Server).getRole},
-	{Name: "update-role", Method: "PATCH", Path: "/organizations/{org}/roles/{role}", Permission: access.RolesManage, Writes: true, Body: true, handle: (*Server).updateRole},
-	{Name: "delete-role", Method: "DELETE", Path: "/organizations/{org}/roles/{role}", Permission: access.RolesManage, Writes: true, TimeoutSeconds: 30, handle: (*Server).deleteRole},
+	{Name: "update-role", Method: "PATCH", Path: "/organizations/{org}/roles/{role}", Permission: access.RolesManage, Writes: true, Body: true, People: true, handle: (*Server).updateRole},
+	{Name: "delete-role", Method: "DELETE", Path: "/organizations/{org}/roles/{role}", Permission: access.RolesManage, Writes: true, TimeoutSeconds: 30, People: true, handle: (*Server).deleteRole},
 }
 
 // Find returns the route with the name.

@@ -10,7 +10,7 @@ import "github.com/orgplane/orgplane/shared/access"
 // settings untouched, so anyone who may see an app may use it — unless the
 // instance is private, which the handler checks (apps:manage, else 403).
 var appRoutes = []Route{
-	{Name: "list-app-templates", Method: "GET", Path: "/apps", handle: (*Server).listAppTemplates},
+	{Name: "list-app-templates", Method: "GET", Path: "/apps", Catalog: true, handle: (*Server).listAppTemplates},
 	{Name: "list-apps", Method: "GET", Path: "/organizations/{org}/apps", Permission: access.AppsRead, handle: (*Server).listApps},
 	{Name: "install-app", Method: "POST", Path: "/organizations/{org}/apps", Permission: access.AppsManage, Writes: true, Body: true, handle: (*Server).installApp},
 	{Name: "get-app", Method: "GET", Path: "/organizations/{org}/apps/{app}", Permission: access.AppsRead, handle: (*Server).getApp},

@@ -72,7 +72,8 @@ var handlerForbids = map[string]bool{
 
 // TestForbiddenIsDocumentedWhereItCanHappen: openapi.yaml documents 403 on
 // exactly the routes that can answer it: those that need a permission (a
-// custom role may hold none), and those whose handler forbids more.
+// custom role may hold none), those whose handler forbids more, and every
+// route an API key may not call (all but the public and catalog ones).
 func TestForbiddenIsDocumentedWhereItCanHappen(t *testing.T) {
 	doc := apispec.Load(t).Doc()
 	for _, rt := range api.Routes {
@@ -81,8 +82,9 @@ func TestForbiddenIsDocumentedWhereItCanHappen(t *testing.T) {
 			continue // TestRouteListMatchesOpenAPI reports it
 		}
 		// A custom role may hold no permission at all, so any route that
-		// needs one can answer 403.
-		can := rt.Permission != "" || handlerForbids[rt.Name]
+		// needs one can answer 403; and an API key gets 403 on every
+		// authenticated route but the catalogs.
+		can := rt.Permission != "" || handlerForbids[rt.Name] || (!rt.Public && !rt.Catalog)
 		if documented := op.Responses.Status(403) != nil; documented != can {
 			t.Errorf("%s: 403 documented %v, can happen %v", rt.Name, documented, can)
 		}

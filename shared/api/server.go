@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/apikeys"
 	"github.com/orgplane/orgplane/shared/auth"
 	"github.com/orgplane/orgplane/shared/cursor"
 	"github.com/orgplane/orgplane/shared/ddb"
@@ -56,6 +57,9 @@ type call struct {
 	org    orgs.Organization // as admission read it: status, counters, custom roles
 	member orgs.Member
 	role   access.Role // the role the caller acts with now (see orgs.Member.RoleAt)
+	// key is set when an API key authenticated the call; member then
+	// stands for the key (UserID is its id) and role for its permissions.
+	key *apikeys.Key
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
@@ -151,7 +155,10 @@ func (s *Server) admit(c *call) error {
 		c.w.Header().Set("WWW-Authenticate", `Bearer realm="orgplane"`)
 		return problem.New(problem.Unauthenticated, "A bearer token is required.")
 	}
-	p, err := s.Auth.Authenticate(c.ctx(), strings.TrimSpace(bearer))
+	if bearer = strings.TrimSpace(bearer); apikeys.LooksLikeKey(bearer) {
+		return s.admitKey(c, bearer)
+	}
+	p, err := s.Auth.Authenticate(c.ctx(), bearer)
 	if err != nil {
 		c.w.Header().Set("WWW-Authenticate", `Bearer realm="orgplane", error="invalid_token"`)
 		return err

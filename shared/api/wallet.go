@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/orgplane/orgplane/shared/apikeys"
 	"github.com/orgplane/orgplane/shared/credits"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -154,7 +155,15 @@ func (s *Server) post(c *call, p credits.Posting) error {
 		return err
 	}
 	p.CreatedBy = c.principal.UserID
-	e, replayed, err := s.Store.Post(c.ctx(), c.orgID, p, idem)
+	var within []ddb.KeyBudget
+	if b := c.keyBudget(); b != nil && p.Kind == credits.Charge {
+		within = append(within, ddb.KeyBudget{KeyID: c.key.ID, PeriodStart: b.PeriodStart(c.now()), Limit: b.Amount})
+	}
+	e, replayed, err := s.Store.Post(c.ctx(), c.orgID, p, idem, within...)
+	if errors.Is(err, ddb.ErrBudgetExceeded) {
+		return problem.New(problem.BudgetExceeded, "The AI agent key's credit budget (%d a %s) does not cover %d more credits.",
+			c.key.CreditBudget.Amount, c.key.CreditBudget.Period, p.Amount)
+	}
 	if errors.Is(err, ddb.ErrInsufficientCredits) {
 		return problem.New(problem.InsufficientCredit, "The wallet's balance is less than %d credits.", p.Amount)
 	}
@@ -207,4 +216,12 @@ func parseAmount(check *orgs.Check, raw json.RawMessage) int64 {
 		return 0
 	}
 	return n
+}
+
+// keyBudget is the credit budget of the agent key making the call, if any.
+func (c *call) keyBudget() *apikeys.Budget {
+	if c.key == nil {
+		return nil
+	}
+	return c.key.CreditBudget
 }

@@ -198,6 +198,12 @@ func TestOperations(t *testing.T) {
 		{"get-role", "GET", "/organizations/{org}/roles/{role}"},
 		{"update-role", "PATCH", "/organizations/{org}/roles/{role}"},
 		{"delete-role", "DELETE", "/organizations/{org}/roles/{role}"},
+		{"list-api-keys", "GET", "/organizations/{org}/api-keys"},
+		{"create-api-key", "POST", "/organizations/{org}/api-keys"},
+		{"get-api-key", "GET", "/organizations/{org}/api-keys/{key}"},
+		{"update-api-key", "PATCH", "/organizations/{org}/api-keys/{key}"},
+		{"revoke-api-key", "DELETE", "/organizations/{org}/api-keys/{key}"},
+		{"rotate-api-key", "POST", "/organizations/{org}/api-keys/{key}/rotate"},
 	}
 	spec := Load(t)
 	got := map[string]Operation{}

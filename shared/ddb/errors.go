@@ -45,6 +45,9 @@ var (
 	ErrBalanceCeiling      = errors.New("ddb: the balance would pass its ceiling")
 	ErrIdempotencyMismatch = errors.New("ddb: the idempotency key was used for another request")
 
+	// API keys.
+	ErrBudgetExceeded = errors.New("ddb: the agent key's credit budget for the period is spent")
+
 	// Apps.
 	ErrAppBusy    = errors.New("ddb: the app kept changing under a lifecycle change")
 	ErrPrivateApp = errors.New("ddb: the app is private")

@@ -134,6 +134,7 @@ var (
 	projectRoom = quota{"projects", "project_count", "project_limit"}
 	appRoom     = quota{"apps", "app_count", "app_limit"}
 	roleRoom    = quota{"roles", "role_count", "role_limit"}
+	apiKeyRoom  = quota{"api_keys", "api_key_count", "api_key_limit"}
 )
 
 // roomFor: the org may add one more of the quota's resource.

@@ -131,7 +131,7 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (invites
 			update(orgKey(orgID), s.counters(counts{invites: 1, seats: 1, inviteRoles: map[string]int{inv.Role: 1}}),
 				all(orgActive, seatFree, roleUsable(inv.Role), authorityAt(in.InviterRole)),
 				rolesOr(inv.Role, in.InviterRole, QuotaError{seats.resource})).
-			check(memberKey(orgID, in.Inviter.UserID), holdsRole(in.Inviter), ErrActorChanged).
+			actorHolds(in.Inviter).
 			run(ctx)
 		retry := attempt < 2
 		var held emailHeld
@@ -291,7 +291,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, actor orgs.Member, inv inv
 			return InvitationStatusError{st}
 		}
 	})).
-		check(memberKey(actor.OrganizationID, actor.UserID), holdsRole(actor), ErrActorChanged).
+		actorHolds(actor).
 		run(ctx)
 	if errors.Is(err, errAlreadyRevoked) {
 		return nil
@@ -326,7 +326,7 @@ func (s *Store) ResendInvitation(ctx context.Context, actor orgs.Member, inv inv
 		put(tokenLookup(next, tokenHash), notExists, nil).
 		put(sendRequest(next, now), notExists, nil).
 		check(orgKey(inv.OrganizationID), orgActive, ErrNotFound).
-		check(memberKey(actor.OrganizationID, actor.UserID), holdsRole(actor), ErrActorChanged).
+		actorHolds(actor).
 		run(ctx)
 	if err != nil {
 		return invites.Invitation{}, err

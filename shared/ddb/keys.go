@@ -2,6 +2,7 @@ package ddb
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -24,6 +25,10 @@ import (
 //	token lookup      INVITE#<sha256(token)>      TOKEN                       ttl
 //	send request      ORG#<org>                   INVITEMAIL#<inv>#<nonce>    ttl; the send-invitation consumer's input
 //	role name guard   ORG#<org>                   ROLENAME#<name>             owner: the custom role (roles live on the org item)
+//	API key           ORG#<org>                   APIKEY#<key>                metadata; names its lookups (lookup_pk, prev_lookup_pk)
+//	key lookup        APIKEY#<sha256(secret)>     KEY                         what authentication needs; ttl once revoked or rotated out
+//	key spend         ORG#<org>                   KEYSPEND#<key>#<period>     an agent key's credits charged in a budget period; ttl
+//	rate window       RL#<key>                    <policy>#<window start>     requests counted in a fixed window; ttl
 //	wallet            ORG#<org>                   WALLET                      balance, version
 //	ledger entry      ORG#<org>#LEDGER            TXN#<ulid>                  append-only
 //	idempotency key   ORG#<org>#LEDGER            IDEM#<sha256(key)>          ttl
@@ -61,6 +66,7 @@ func invitationSK(inv string) string             { return "INVITE#" + inv }
 func invitationEmailSK(inv, nonce string) string { return "INVITEMAIL#" + inv + "#" + nonce }
 func appSK(app string) string                    { return "APP#" + app }
 func roleNameSK(name string) string              { return "ROLENAME#" + lower(name) }
+func apiKeySK(key string) string                 { return "APIKEY#" + key }
 
 func orgKey(org string) map[string]types.AttributeValue { return key(orgPK(org), orgSK) }
 func memberKey(org, user string) map[string]types.AttributeValue {
@@ -78,6 +84,22 @@ func projectUpdatedSK(updated, id string) string { return updated + "#" + id }
 
 // The token lookup of an invitation, by the hash of its token.
 func inviteTokenPK(hash string) string { return "INVITE#" + hash }
+
+// An API key's lookup, by the hash of a secret; its spend per budget
+// period; its rate-limit windows.
+func keyLookupPK(hash string) string { return "APIKEY#" + hash }
+func keySpendSK(key string, period time.Time) string {
+	return "KEYSPEND#" + key + "#" + period.UTC().Format("2006-01-02")
+}
+func rateWindowPK(key string) string { return "RL#" + key }
+func rateWindowSK(policy string, start time.Time) string {
+	return policy + "#" + strconv.FormatInt(start.Unix(), 10)
+}
+
+// KeyUsePartitions are the partitions (as IAM dynamodb:LeadingKeys
+// patterns) that serving an API key's request writes, even on a read-only
+// route: its rate-limit windows and its lookup's last use.
+var KeyUsePartitions = []string{"RL#*", "APIKEY#*"}
 
 // The ledger partition's items.
 func ledgerEntrySK(ulid string) string    { return "TXN#" + ulid }
@@ -101,6 +123,10 @@ const (
 	TypeMember          = "member"
 	TypeEmailGuard      = "email_guard"
 	TypeRoleNameGuard   = "role_name_guard"
+	TypeAPIKey          = "api_key"
+	TypeAPIKeyLookup    = "api_key_lookup"
+	TypeKeySpend        = "api_key_spend"
+	TypeRateWindow      = "rate_window"
 	TypeUser            = "user"
 	TypeProject         = "project"
 	TypeInvitation      = "invitation"
@@ -113,8 +139,11 @@ const (
 	TypeAppEvent        = "app_event"
 )
 
-// Attributes by which an item names a lookup item it owns elsewhere.
+// Attributes by which an item names a lookup item it owns elsewhere (an
+// API key in a rotation's grace names two).
 const (
-	lookupPKAttr = "lookup_pk"
-	lookupSKAttr = "lookup_sk"
+	lookupPKAttr     = "lookup_pk"
+	lookupSKAttr     = "lookup_sk"
+	prevLookupPKAttr = "prev_lookup_pk"
+	prevLookupSKAttr = "prev_lookup_sk"
 )

@@ -143,7 +143,7 @@ func (s *Store) ChangeMember(ctx context.Context, actor orgs.Member, authority a
 		update(orgKey(target.OrganizationID), s.counters(d), all(d.guard(), roleUsable(c.Role), authorityAt(authority)),
 			rolesOr(c.Role, authority, ErrLastOwner))
 	if actor.UserID != target.UserID {
-		t.check(memberKey(actor.OrganizationID, actor.UserID), holdsRole(actor), ErrActorChanged)
+		t.actorHolds(actor)
 	}
 	if err := t.run(ctx); err != nil {
 		return orgs.Member{}, err
@@ -161,7 +161,7 @@ func (s *Store) RemoveMember(ctx context.Context, actor, target orgs.Member) err
 		update(orgKey(target.OrganizationID), s.counters(d), d.guard(), ErrLastOwner).
 		del(key(orgPK(target.OrganizationID), emailSK(target.Email)), nil, nil)
 	if actor.UserID != target.UserID {
-		t.check(memberKey(actor.OrganizationID, actor.UserID), holdsRole(actor), ErrActorChanged)
+		t.actorHolds(actor)
 	}
 	if err := t.run(ctx); err != nil {
 		return err

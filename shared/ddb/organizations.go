@@ -40,7 +40,7 @@ func (t *txn) createOrg(o orgRecord, creator orgs.User, now time.Time) *txn {
 
 // counts are deltas to an org's counters.
 type counts struct {
-	members, invites, seats, owners, projects, apps int
+	members, invites, seats, owners, projects, apps, apiKeys int
 	roles                                           map[string]int // members per role
 	inviteRoles                                     map[string]int // pending invitations per role
 }
@@ -52,7 +52,7 @@ func (s *Store) counters(d counts) *update {
 		attr  string
 		delta int
 	}{{"member_count", d.members}, {"invite_count", d.invites}, {"seat_count", d.seats},
-		{"owner_count", d.owners}, {"project_count", d.projects}, {"app_count", d.apps}} {
+		{"owner_count", d.owners}, {"project_count", d.projects}, {"app_count", d.apps}, {"api_key_count", d.apiKeys}} {
 		if c.delta != 0 {
 			u.add(int64(c.delta), c.attr)
 		}

@@ -76,8 +76,10 @@ func (s *Store) purge(ctx context.Context, pk, prefix string, see func(item), ke
 				see(it)
 			}
 			keys = append(keys, key(pk, sk))
-			if lpk, lsk := it.str(lookupPKAttr), it.str(lookupSKAttr); lpk != "" && lsk != "" {
-				keys = append(keys, key(lpk, lsk))
+			for _, attrs := range [][2]string{{lookupPKAttr, lookupSKAttr}, {prevLookupPKAttr, prevLookupSKAttr}} {
+				if lpk, lsk := it.str(attrs[0]), it.str(attrs[1]); lpk != "" && lsk != "" {
+					keys = append(keys, key(lpk, lsk))
+				}
 			}
 		}
 		if err := s.deleteKeys(ctx, keys); err != nil {

@@ -76,7 +76,7 @@ func roleUsable(id string) cond {
 // authorityAt: the actor's role allows what it allowed when admission
 // read it: a custom role still at its version. Built-ins never change.
 func authorityAt(r access.Role) cond {
-	if r.BuiltIn || r.ID == "" {
+	if r.BuiltIn || !ids.Valid(ids.Role, r.ID) { // a built-in, or an API key's own permissions
 		return nil
 	}
 	return has("custom_roles", r.ID).and(func(e *expr) string {
@@ -97,7 +97,7 @@ func rolesOr(give string, actor access.Role, err error) explained {
 		if r, ok := o.CustomRoles[give]; give != "" && !isBuiltIn(give) && (!ok || r.Deleting) {
 			return ErrRolesChanged
 		}
-		if r, ok := o.CustomRoles[actor.ID]; !actor.BuiltIn && actor.ID != "" && (!ok || r.Version != actor.Version) {
+		if r, ok := o.CustomRoles[actor.ID]; !actor.BuiltIn && ids.Valid(ids.Role, actor.ID) && (!ok || r.Version != actor.Version) {
 			return ErrActorChanged
 		}
 		return err
@@ -121,7 +121,7 @@ func (s *Store) CreateRole(ctx context.Context, actor orgs.Member, authority acc
 		update(orgKey(org.ID), u, all(orgActive, roomFor(roleRoom), authorityAt(authority)),
 			rolesOr("", authority, QuotaError{roleRoom.resource})).
 		put(marshal(roleNameGuard(org.ID, r.Name, r.ID)), notExists, ErrRoleNameTaken).
-		check(memberKey(org.ID, actor.UserID), holdsRole(actor), ErrActorChanged).
+		actorHolds(actor).
 		run(ctx)
 	if err != nil {
 		return access.Role{}, err
@@ -161,7 +161,7 @@ func (s *Store) UpdateRole(ctx context.Context, actor orgs.Member, authority acc
 			}
 			return rolesOr("", authority, ErrRolesChanged)(old)
 		})).
-		check(memberKey(org.ID, actor.UserID), holdsRole(actor), ErrActorChanged)
+		actorHolds(actor)
 	if !strings.EqualFold(cur.Name, next.Name) {
 		t.del(key(orgPK(org.ID), roleNameSK(cur.Name)), attrIs("owner", next.ID), ErrRolesChanged).
 			put(marshal(roleNameGuard(org.ID, next.Name, next.ID)), notExists, ErrRoleNameTaken)
@@ -214,7 +214,7 @@ func (s *Store) DeleteRole(ctx context.Context, actor orgs.Member, authority acc
 				return ErrActorChanged
 			})).
 		del(key(orgPK(org.ID), roleNameSK(r.Name)), attrIs("owner", roleID), nil).
-		check(memberKey(org.ID, actor.UserID), holdsRole(actor), ErrActorChanged).
+		actorHolds(actor).
 		run(ctx)
 }
 
@@ -240,7 +240,7 @@ func (s *Store) ReassignRole(ctx context.Context, actor orgs.Member, authority a
 		err := s.txn().
 			update(orgKey(org.ID), mark, all(orgActive, has("custom_roles", roleID), roleUsable(to), authorityAt(authority)),
 				rolesOr(to, authority, ErrNotFound)).
-			check(memberKey(org.ID, actor.UserID), holdsRole(actor), ErrActorChanged).
+			actorHolds(actor).
 			run(ctx)
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
 )
 
@@ -115,6 +116,16 @@ func (t *txn) check(k map[string]types.AttributeValue, c cond, onFail error) *tx
 	w := &types.ConditionCheck{TableName: &t.s.Table, Key: k, ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}
 	w.ConditionExpression, w.ExpressionAttributeNames, w.ExpressionAttributeValues = condition(c, newExpr())
 	return t.add(types.TransactWriteItem{ConditionCheck: w}, onFail)
+}
+
+// actorHolds adds the check that the actor still has the authority it
+// acted with: a member still active in the role they had, or an API key
+// (acting as a member whose UserID is its key id) still not revoked.
+func (t *txn) actorHolds(actor orgs.Member) *txn {
+	if ids.Valid(ids.APIKey, actor.UserID) {
+		return t.check(key(orgPK(actor.OrganizationID), apiKeySK(actor.UserID)), keyActive, ErrActorChanged)
+	}
+	return t.check(memberKey(actor.OrganizationID, actor.UserID), holdsRole(actor), ErrActorChanged)
 }
 
 // maxTxnAttempts bounds the retries of a transaction that keeps losing to

@@ -177,8 +177,11 @@ type Idempotency struct {
 // credits.MaxBalance. With an Idempotency-Key, the key's guard item joins
 // the transaction: a repeat with the same request returns the first entry
 // (replayed true) and moves nothing; with another request it is 409
-// idempotency_mismatch. Only a posting that succeeds is remembered.
-func (s *Store) Post(ctx context.Context, orgID string, p credits.Posting, idem *Idempotency) (credits.Entry, bool, error) {
+// idempotency_mismatch. Only a posting that succeeds is remembered. A
+// charge made with an agent key that has a credit budget (within) also
+// adds to the key's spend for the period, under the budget, in the same
+// transaction (ErrBudgetExceeded otherwise).
+func (s *Store) Post(ctx context.Context, orgID string, p credits.Posting, idem *Idempotency, within ...KeyBudget) (credits.Entry, bool, error) {
 	now := s.now()
 	e := credits.Entry{ID: entryID(newLedgerULID(now)), OrganizationID: orgID, Kind: p.Kind, Amount: p.Amount,
 		Reference: p.Reference, Description: p.Description, CreatedBy: p.CreatedBy, CreatedAt: now}
@@ -205,7 +208,7 @@ func (s *Store) Post(ctx context.Context, orgID string, p credits.Posting, idem 
 			return replayed{first}
 		}))
 	}
-	err := t.update(walletKey(orgID), u, exists.and(room), explained(func(old item) error {
+	t.update(walletKey(orgID), u, exists.and(room), explained(func(old item) error {
 		if old == nil {
 			return ErrNoWallet
 		}
@@ -214,8 +217,17 @@ func (s *Store) Post(ctx context.Context, orgID string, p credits.Posting, idem 
 		put(marshal(entry), notExists, nil).
 		// A posting admitted just before the org began deleting must not
 		// leave a ledger entry behind the purge.
-		check(orgKey(orgID), orgActive, ErrNotFound).
-		run(ctx)
+		check(orgKey(orgID), orgActive, ErrNotFound)
+	for _, b := range within {
+		if p.Amount > b.Limit {
+			return credits.Entry{}, false, ErrBudgetExceeded
+		}
+		spend := newUpdate().add(p.Amount, "spent").setValue("type", TypeKeySpend).
+			setValue("ttl", b.PeriodStart.AddDate(0, 2, 0).Unix())
+		t.update(key(orgPK(orgID), keySpendSK(b.KeyID, b.PeriodStart)), spend,
+			absent("spent").or(atMost("spent", b.Limit-p.Amount)), ErrBudgetExceeded)
+	}
+	err := t.run(ctx)
 	var r replayed
 	if errors.As(err, &r) {
 		var first idempotencyRecord

@@ -30,6 +30,12 @@ const (
 	PermissionNotHeld  Code = "permission_not_held"
 	RoleInUse          Code = "role_in_use"
 	RoleNameTaken      Code = "role_name_taken"
+	APIKeyInvalid      Code = "api_key_invalid"
+	APIKeyRevoked      Code = "api_key_revoked"
+	APIKeyExpired      Code = "api_key_expired"
+	InsufficientScope  Code = "insufficient_scope"
+	RateLimited        Code = "rate_limited"
+	BudgetExceeded     Code = "agent_budget_exceeded"
 	QuotaExceeded      Code = "quota_exceeded"
 	LastOwner          Code = "last_owner"
 	IdempotencyReuse   Code = "idempotency_mismatch"
@@ -58,6 +64,12 @@ var statusOf = map[Code]int{
 	PermissionNotHeld:  http.StatusForbidden,
 	RoleInUse:          http.StatusConflict,
 	RoleNameTaken:      http.StatusConflict,
+	APIKeyInvalid:      http.StatusUnauthorized,
+	APIKeyRevoked:      http.StatusUnauthorized,
+	APIKeyExpired:      http.StatusUnauthorized,
+	InsufficientScope:  http.StatusForbidden,
+	RateLimited:        http.StatusTooManyRequests,
+	BudgetExceeded:     http.StatusPaymentRequired,
 	QuotaExceeded:      http.StatusConflict,
 	LastOwner:          http.StatusConflict,
 	IdempotencyReuse:   http.StatusConflict,

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/orgplane/orgplane/infra/deploy"
+	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/table"
 	"github.com/orgplane/orgplane/shared/triggers"
 )
@@ -34,6 +35,10 @@ var (
 	// ListStreamsAction is needed by stream consumers too, and is the one
 	// action granted on "*": ListStreams has no resource-level permissions.
 	ListStreamsAction = "dynamodb:ListStreams"
+	// KeyUseActions are what a read-only route may write, and only in the
+	// partitions ddb.KeyUsePartitions names: an API key's rate-limit
+	// windows and last use.
+	KeyUseActions = []string{"dynamodb:UpdateItem"}
 	// FailureQueueActions let a stream consumer's event source mapping send
 	// what it gives up on to the function's failure queue.
 	FailureQueueActions = []string{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
@@ -130,6 +135,12 @@ func (s *orgplane) statements(f deploy.Function, logs awslogs.LogGroup, queue aw
 		allow([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, logs.LogGroupArn()),
 		allow(tableActions, s.table.TableArn()),
 		allow(IndexActions, indexes...),
+	}
+	if f.Kind == deploy.HTTP && !f.Writes {
+		st = append(st, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Effect: awsiam.Effect_ALLOW, Actions: jsii.Strings(KeyUseActions...), Resources: &[]*string{s.table.TableArn()},
+			Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": ddb.KeyUsePartitions}},
+		}))
 	}
 	if f.Kind == deploy.Stream {
 		st = append(st,

@@ -731,6 +731,8 @@ func TestLeastPrivilege(t *testing.T) {
 			want = append(want, stack.IndexActions...)
 			if f.Writes {
 				want = append(want, stack.WriteActions...)
+			} else if f.Kind == deploy.HTTP {
+				want = append(want, stack.KeyUseActions...)
 			}
 			if f.Kind == deploy.Stream {
 				want = append(want, stack.StreamActions...)
