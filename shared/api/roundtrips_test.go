@@ -67,3 +67,27 @@ func TestRoundTrips(t *testing.T) {
 	}
 	t.Logf("DynamoDB round trips per request:\n%s", strings.Join(report, "\n"))
 }
+
+// TestKeyRoundTrips: with an API key, admission reads the key's lookup
+// with the org in one BatchGetItem; counting the request costs one
+// UpdateItem (a standard key's one window), and last use one more at most
+// once a minute.
+func TestKeyRoundTrips(t *testing.T) {
+	e := newEnv(t)
+	const owner = "owner@krt.test"
+	org, _ := e.newOrg(t, owner, "KRT")
+	prj := e.must(t, 201, owner, "POST", "/organizations/"+org+"/projects", map[string]any{"name": "P"}).Str(t, "id")
+	k := e.createKey(t, owner, org, map[string]any{"name": "RT", "permissions": []string{"organization:read", "projects:read"}})
+	e.must(t, 200, "", "GET", "/organizations/"+org, nil, bearer(k.Secret)...) // records the first use
+	var report []string
+	for _, path := range []string{"/organizations/" + org, "/organizations/" + org + "/projects/" + prj, "/organizations/" + org + "/projects"} {
+		e.calls.Reset()
+		e.must(t, 200, "", "GET", path, nil, bearer(k.Secret)...)
+		ops := e.calls.Counts()
+		report = append(report, fmt.Sprintf("GET %-45s %d %v", strings.NewReplacer(org, "{org}", prj, "{project}").Replace(path), e.calls.Total(), ops))
+		if ops["BatchGetItem"] < 1 || ops["UpdateItem"] != 1 || e.calls.Total() > 3 {
+			t.Errorf("GET %s with a key: %v", path, ops)
+		}
+	}
+	t.Logf("DynamoDB calls per request with an API key:\n%s", strings.Join(report, "\n"))
+}
