@@ -43,10 +43,20 @@ func newEnv(tb testing.TB) *env { return newEnvAt(tb, time.Now) }
 
 // newEnvAt is newEnv with the server's and store's clock injected.
 func newEnvAt(tb testing.TB, now func() time.Time) *env {
+	return newEnvOn(tb, now, func(calls *ddbtest.Counter) *dynamodb.Client { return ddbtest.NewCountingClient(tb, calls) })
+}
+
+// newFaultEnv is newEnv whose store's DynamoDB calls go through faults.
+func newFaultEnv(tb testing.TB, faults *ddbtest.Faults) *env {
+	return newEnvOn(tb, time.Now, func(calls *ddbtest.Counter) *dynamodb.Client { return ddbtest.NewFaultyClient(tb, faults, calls) })
+}
+
+// newEnvOn is newEnvAt with the store's client made by client.
+func newEnvOn(tb testing.TB, now func() time.Time, client func(*ddbtest.Counter) *dynamodb.Client) *env {
 	tb.Helper()
 	db, tableName := ddbtest.NewTable(tb)
 	calls := &ddbtest.Counter{}
-	store := ddb.New(ddbtest.NewCountingClient(tb, calls), tableName)
+	store := ddb.New(client(calls), tableName)
 	store.Now = now
 	issuer, err := auth.NewDevIssuer(testIssuer, testAudience)
 	if err != nil {

@@ -141,7 +141,7 @@ func (s *Server) updateOrganization(c *call) error {
 	if err := check.Err(); err != nil {
 		return err
 	}
-	o, err := s.Store.UpdateOrganization(c.ctx(), c.orgID, p, version)
+	o, err := s.Store.UpdateOrganization(c.ctx(), c.member, p, version)
 	if err != nil {
 		return storeError(err, "Organization")
 	}

@@ -154,7 +154,7 @@ func (s *Server) post(c *call, p credits.Posting) error {
 		return err
 	}
 	p.CreatedBy = c.principal.UserID
-	e, replayed, err := s.Store.Post(c.ctx(), c.orgID, p, idem)
+	e, replayed, err := s.Store.Post(c.ctx(), c.orgID, &c.member, p, idem)
 	if errors.Is(err, ddb.ErrInsufficientCredits) {
 		return problem.New(problem.InsufficientCredit, "The wallet's balance is less than %d credits.", p.Amount)
 	}

@@ -312,7 +312,7 @@ func TestWalletBadInput(t *testing.T) {
 	}
 	t.Run("ErrAboveMaxBalance", func(t *testing.T) {
 		// The store takes any amount; fill the wallet to the ceiling there.
-		if _, _, err := f.store.Post(context.Background(), org, credits.Posting{Kind: credits.TopUp, Amount: credits.MaxBalance, CreatedBy: userID(owner)}, nil); err != nil {
+		if _, _, err := f.store.Post(context.Background(), org, nil, credits.Posting{Kind: credits.TopUp, Amount: credits.MaxBalance, CreatedBy: userID(owner)}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if r := f.call(t, owner, "POST", path+"top-ups", map[string]any{"amount": 1}); r.Status != 409 {

@@ -47,11 +47,17 @@ func (s *Store) DeleteOrganization(ctx context.Context, orgID, confirmSlug, call
 	}, func(sk string) bool { return sk == callerSK }); err != nil {
 		return err
 	}
-	return s.txn().
+	err = s.txn().
 		del(orgKey(orgID), nil, nil).
 		del(key(slugPK(confirmSlug), slugSK), nil, nil).
 		del(key(orgPK(orgID), callerSK), nil, nil).
 		run(ctx)
+	if err == nil && callerID != "" {
+		// The caller's pointer goes last, with their membership; a clear
+		// cut short here is made by their next /me (CurrentUser).
+		s.clearActiveOrg(ctx, callerID, orgID)
+	}
+	return err
 }
 
 // purge deletes every item of a partition (optionally only sort keys with

@@ -117,6 +117,13 @@ func (t *txn) check(k map[string]types.AttributeValue, c cond, onFail error) *tx
 	return t.add(types.TransactWriteItem{ConditionCheck: w}, onFail)
 }
 
+// actingAs holds the member a request acts as in the role and status
+// admission read: a write racing the actor's demotion, deactivation or
+// removal fails (ErrActorChanged) instead of landing after it.
+func (t *txn) actingAs(m orgs.Member) *txn {
+	return t.check(memberKey(m.OrganizationID, m.UserID), holdsRole(m), ErrActorChanged)
+}
+
 // maxTxnAttempts bounds the retries of a transaction that keeps losing to
 // concurrent ones.
 const maxTxnAttempts = 12

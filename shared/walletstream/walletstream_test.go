@@ -77,7 +77,7 @@ func TestRedeliveredBatch(t *testing.T) {
 	if resp, err := handle(ctx, ev); err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("first delivery: %v %v", resp, err)
 	}
-	if _, _, err := f.store.Post(ctx, ids[0], credits.Posting{Kind: credits.TopUp, Amount: 50, CreatedBy: "usr_test"}, nil); err != nil {
+	if _, _, err := f.store.Post(ctx, ids[0], nil, credits.Posting{Kind: credits.TopUp, Amount: 50, CreatedBy: "usr_test"}, nil); err != nil {
 		t.Fatal(err)
 	}
 
