@@ -134,7 +134,7 @@ func TestWritesRecheckAuthority(t *testing.T) {
 		setup  func(t *testing.T, e *env, owner string, f *authFixture)
 		method string
 		path   func(f authFixture) string
-		body   any
+		body   any // or a func(authFixture) any
 		// unchanged reads back what the write would have changed.
 		unchanged func(t *testing.T, owner string, f authFixture) bool
 	}{
@@ -175,6 +175,11 @@ func TestWritesRecheckAuthority(t *testing.T) {
 			func(t *testing.T, owner string, f authFixture) bool {
 				return e.must(t, 200, owner, "GET", "/organizations/"+f.org, nil).Str(t, "description") == ""
 			}},
+		{"DeleteOrganization", nil, "DELETE", func(f authFixture) string { return "/organizations/" + f.org },
+			func(f authFixture) any { return map[string]any{"confirm_slug": f.slug} },
+			func(t *testing.T, owner string, f authFixture) bool {
+				return e.call(t, owner, "GET", "/organizations/"+f.org, nil).Status == 200
+			}},
 		{"TopUp", openWallet, "POST", func(f authFixture) string { return "/organizations/" + f.org + "/wallet/top-ups" }, map[string]any{"amount": 5},
 			func(t *testing.T, owner string, f authFixture) bool { return balance(t, e, owner, f.org) == 100 }},
 		{"Charge", openWallet, "POST", func(f authFixture) string { return "/organizations/" + f.org + "/wallet/charges" },
@@ -187,7 +192,7 @@ func TestWritesRecheckAuthority(t *testing.T) {
 				owner := fmt.Sprintf("owner-%s-%s@auth.test", tc.name, change)
 				actor := fmt.Sprintf("actor-%s-%s@auth.test", tc.name, change)
 				var f authFixture
-				f.org, _ = e.newOrg(t, owner, "Authority")
+				f.org, f.slug = e.newOrg(t, owner, "Authority")
 				actorID := e.addMember(t, f.org, actor, access.Owner)
 				f.prj = e.must(t, 201, owner, "POST", "/organizations/"+f.org+"/projects", map[string]any{"name": "P"}).Str(t, "id")
 				if tc.setup != nil {
@@ -204,7 +209,11 @@ func TestWritesRecheckAuthority(t *testing.T) {
 						changed = e.call(t, owner, "DELETE", member, nil)
 					}
 				})
-				r := e.call(t, actor, tc.method, tc.path(f), tc.body)
+				body := tc.body
+				if fn, ok := body.(func(authFixture) any); ok {
+					body = fn(f)
+				}
+				r := e.call(t, actor, tc.method, tc.path(f), body)
 				faults.Clear()
 				if changed.Status != 200 && changed.Status != 204 {
 					t.Fatalf("the concurrent %s → %d %s", change, changed.Status, changed.Raw)
@@ -221,7 +230,7 @@ func TestWritesRecheckAuthority(t *testing.T) {
 }
 
 // authFixture is what a TestWritesRecheckAuthority case acts on.
-type authFixture struct{ org, prj, app string }
+type authFixture struct{ org, slug, prj, app string }
 
 // installWiki gives the authFixture an app; its log holds "installed" only.
 func installWiki(t *testing.T, e *env, owner string, f *authFixture) {

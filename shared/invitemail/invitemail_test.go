@@ -367,7 +367,7 @@ func TestNoLongerCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.DeleteOrganization(ctx, o.ID, o.Slug, other.UserID); err != nil {
+	if err := f.store.DeleteOrganization(ctx, o.ID, o.Slug, &other); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(invites.Lifetime) // the third has expired by the time its record runs

@@ -170,7 +170,7 @@ func TestDeletedOrg(t *testing.T) {
 	f := newFixture(t)
 	o := f.newOrg(t, 1)
 	ev := f.batch(t, 1)
-	if err := f.store.DeleteOrganization(context.Background(), o.ID, o.Slug, "" /* no caller: every membership goes in the purge */); err != nil {
+	if err := f.store.DeleteOrganization(context.Background(), o.ID, o.Slug, nil /* no caller: every membership goes in the purge */); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := walletstream.Handler(f.store)(context.Background(), ev)
