@@ -263,6 +263,7 @@ func TestFaultsBecome503(t *testing.T) {
 		{"ConflictOutlastsTheStoresRetries", ddbtest.Rule{Op: "TransactWriteItems", Fault: ddbtest.Conflict}, 0},
 		{"ThrottledWrite", ddbtest.Rule{Op: "TransactWriteItems", Fault: ddbtest.Throttle}, 0},
 		{"ThrottledAdmission", ddbtest.Rule{Op: "BatchGetItem", Fault: ddbtest.Throttle}, 0},
+		{"AdmissionLeftUnprocessed", ddbtest.Rule{Op: "BatchGetItem", Fault: ddbtest.Unprocessed}, 0},
 		{"ServerError", ddbtest.Rule{Op: "TransactWriteItems", Fault: ddbtest.ServerError}, 0},
 		{"Timeout", ddbtest.Rule{Op: "TransactWriteItems", Fault: ddbtest.Timeout}, 0},
 		// The response of a write that landed is lost three times: the
@@ -285,4 +286,26 @@ func TestFaultsBecome503(t *testing.T) {
 	}
 	c.t = t
 	report(t, f, c, all)
+}
+
+// TestFaultsDeleteResumes: deleting an org whose purge DynamoDB keeps
+// throttling (its batch writes left unprocessed) answers 503; the same
+// DELETE sent again finishes it, and the slug is free.
+func TestFaultsDeleteResumes(t *testing.T) {
+	e, f, c := newFaultScenario(t)
+	const who = "owner@resume.test"
+	org, slug := e.newOrg(t, who, "Resume")
+	for i := range 3 {
+		e.must(t, 201, who, "POST", "/organizations/"+org+"/projects", map[string]any{"name": fmt.Sprint("p", i)})
+	}
+	f.Add(ddbtest.Rule{Op: "BatchWriteItem", Fault: ddbtest.Unprocessed})
+	first := e.call(t, who, "DELETE", "/organizations/"+org, map[string]any{"confirm_slug": slug})
+	f.Clear()
+	c.holds(transient(first), "a purge DynamoDB kept throttling: %d %s, want 503", first.Status, first.Raw)
+	c.holds(e.call(t, who, "GET", "/organizations/"+org, nil).Status == 404, "an org being deleted answers a read")
+	again := e.call(t, who, "DELETE", "/organizations/"+org, map[string]any{"confirm_slug": slug})
+	c.holds(again.Status == 204, "the DELETE sent again: %d %s", again.Status, again.Raw)
+	created := e.call(t, who, "POST", "/organizations", map[string]any{"name": "Resume", "slug": slug})
+	c.holds(created.Status == 201, "the slug of the deleted org: %d %s", created.Status, created.Raw)
+	report(t, f, c, []resp{first, again})
 }

@@ -50,6 +50,10 @@ const (
 	// client since the rule was added, as an index a moment behind its
 	// table does.
 	GSILag Fault = "GSILag"
+	// Unprocessed: a BatchGetItem or BatchWriteItem succeeds but leaves
+	// every key or item unprocessed, as DynamoDB does under throttling;
+	// the caller must send them again.
+	Unprocessed Fault = "Unprocessed"
 )
 
 // Rule says which attempts of an operation fail, and how. The SDK's
@@ -143,6 +147,9 @@ func (f *Faults) Middleware() func(*middleware.Stack) error {
 			) {
 				op := awsmiddleware.GetOperationName(ctx)
 				f.runHooks(op)
+				if out, ok := f.unprocessed(op, in.Parameters); ok {
+					return middleware.InitializeOutput{Result: out}, middleware.Metadata{}, nil
+				}
 				ctx = middleware.WithStackValue(ctx, actionsKey{}, actionsOf(in.Parameters))
 				out, md, err := next.HandleInitialize(ctx, in)
 				if err == nil {
@@ -197,7 +204,7 @@ func (f *Faults) attempt(op string) Fault {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, r := range f.rules {
-		if r.Fault == GSILag || (r.Op != "" && r.Op != op) || (r.Fault == Conflict && op != "TransactWriteItems") {
+		if r.Fault == GSILag || r.Fault == Unprocessed || (r.Op != "" && r.Op != op) || (r.Fault == Conflict && op != "TransactWriteItems") {
 			continue
 		}
 		if r.Limit > 0 && r.hits >= r.Limit {
@@ -212,6 +219,35 @@ func (f *Faults) attempt(op string) Fault {
 		return r.Fault
 	}
 	return ""
+}
+
+// unprocessed answers a batch call with everything it asked left
+// unprocessed, when an Unprocessed rule hits it.
+func (f *Faults) unprocessed(op string, params any) (any, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, r := range f.rules {
+		if r.Fault != Unprocessed || (r.Op != "" && r.Op != op) || (r.Limit > 0 && r.hits >= r.Limit) {
+			continue
+		}
+		var out any
+		switch in := params.(type) {
+		case *dynamodb.BatchGetItemInput:
+			out = &dynamodb.BatchGetItemOutput{Responses: map[string][]map[string]types.AttributeValue{}, UnprocessedKeys: in.RequestItems}
+		case *dynamodb.BatchWriteItemInput:
+			out = &dynamodb.BatchWriteItemOutput{UnprocessedItems: in.RequestItems}
+		default:
+			continue
+		}
+		r.seen++
+		if r.Every > 1 && r.seen%r.Every != 0 {
+			continue
+		}
+		r.hits++
+		f.count(op, Unprocessed)
+		return out, true
+	}
+	return nil, false
 }
 
 func (f *Faults) count(op string, fault Fault) {

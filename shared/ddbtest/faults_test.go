@@ -145,6 +145,28 @@ func TestFaults(t *testing.T) {
 			t.Fatal("the index caught up but misses the new item")
 		}
 	})
+	t.Run("UnprocessedBatch", func(t *testing.T) {
+		var f ddbtest.Faults
+		c := ddbtest.NewFaultyClient(t, &f, nil)
+		if err := put(c, "batch"); err != nil {
+			t.Fatal(err)
+		}
+		f.Add(ddbtest.Rule{Op: "BatchGetItem", Fault: ddbtest.Unprocessed, Limit: 1})
+		in := &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{name: {Keys: []map[string]types.AttributeValue{{
+			table.PK: &types.AttributeValueMemberS{Value: "P"}, table.SK: &types.AttributeValueMemberS{Value: "batch"}}}}}}
+		for _, want := range []struct{ found, unprocessed int }{{0, 1}, {1, 0}} {
+			out, err := c.BatchGetItem(t.Context(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := (struct{ found, unprocessed int }{len(out.Responses[name]), len(out.UnprocessedKeys[name].Keys)}); got != want {
+				t.Fatalf("found %d, unprocessed %d; want %d and %d", got.found, got.unprocessed, want.found, want.unprocessed)
+			}
+		}
+		if f.Total() != 1 {
+			t.Fatalf("injected %v, want one Unprocessed", f.Injected())
+		}
+	})
 	t.Run("BeforeRunsOnceBeforeTheNextWrite", func(t *testing.T) {
 		var f ddbtest.Faults
 		c := ddbtest.NewFaultyClient(t, &f, nil)
