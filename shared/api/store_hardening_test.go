@@ -108,7 +108,7 @@ func TestMeNeverNamesGone(t *testing.T) {
 			}
 		}
 	})
-	t.Run("RemovedMember", func(t *testing.T) {
+	t.Run("DeactivatedMember", func(t *testing.T) {
 		const owner, other = "r@me-gone.test", "x@me-gone.test"
 		org, _ := e.newOrg(t, owner, "D")
 		id := e.addMember(t, org, other, access.Member)
