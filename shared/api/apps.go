@@ -144,8 +144,8 @@ func (s *Server) installApp(c *call) error {
 	if err := check.Err(); err != nil {
 		return err
 	}
-	i, err := s.Store.InstallApp(c.ctx(), ddb.NewApp{OrganizationID: c.orgID, TemplateID: t.ID, Name: name,
-		Env: env, Visibility: visibility, TrialDays: t.TrialDays, Actor: apps.ActorOf(c.principal.UserID)})
+	i, err := s.Store.InstallApp(c.ctx(), ddb.NewApp{By: c.member, TemplateID: t.ID, Name: name,
+		Env: env, Visibility: visibility, TrialDays: t.TrialDays})
 	if err != nil {
 		return storeError(err, "Organization")
 	}
@@ -242,7 +242,7 @@ func (s *Server) updateApp(c *call) error {
 		p.Visibility = v
 		p.Changes = append(p.Changes, "access.visibility")
 	}
-	i, err := s.Store.UpdateApp(c.ctx(), cur, p, version, apps.ActorOf(c.principal.UserID))
+	i, err := s.Store.UpdateApp(c.ctx(), c.member, cur, p, version)
 	if err != nil {
 		return storeError(err, "App")
 	}
@@ -254,30 +254,34 @@ func (s *Server) uninstallApp(c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Store.UninstallApp(c.ctx(), i); err != nil {
+	if err := s.Store.UninstallApp(c.ctx(), c.member, i); err != nil {
 		return storeError(err, "App")
 	}
 	return c.noContent()
 }
 
 func (s *Server) restartApp(c *call) error {
-	return s.lifecycle(c, s.Store.RestartApp)
+	return s.lifecycle(c, func(ctx context.Context, app string) (apps.Instance, error) {
+		return s.Store.RestartApp(ctx, c.member, app)
+	})
 }
 
 func (s *Server) stopApp(c *call) error {
-	return s.lifecycle(c, s.Store.StopApp)
+	return s.lifecycle(c, func(ctx context.Context, app string) (apps.Instance, error) {
+		return s.Store.StopApp(ctx, c.member, app)
+	})
 }
 
 func (s *Server) accessApp(c *call) error {
 	mayUsePrivate := c.can(access.AppsManage)
-	return s.lifecycle(c, func(ctx context.Context, org, app string, actor apps.Actor) (apps.Instance, error) {
-		return s.Store.AccessApp(ctx, org, app, actor, mayUsePrivate)
+	return s.lifecycle(c, func(ctx context.Context, app string) (apps.Instance, error) {
+		return s.Store.AccessApp(ctx, c.orgID, app, apps.ActorOf(c.principal.UserID), mayUsePrivate)
 	})
 }
 
 // lifecycle runs a start/stop style change on the {app} of the path and
 // answers with the instance after it. These POSTs take no body.
-func (s *Server) lifecycle(c *call, change func(ctx context.Context, org, app string, actor apps.Actor) (apps.Instance, error)) error {
+func (s *Server) lifecycle(c *call, change func(ctx context.Context, app string) (apps.Instance, error)) error {
 	if _, err := query(c.r); err != nil {
 		return err
 	}
@@ -285,7 +289,7 @@ func (s *Server) lifecycle(c *call, change func(ctx context.Context, org, app st
 	if err != nil {
 		return err
 	}
-	i, err := change(c.ctx(), c.orgID, id, apps.ActorOf(c.principal.UserID))
+	i, err := change(c.ctx(), id)
 	if err != nil {
 		return storeError(err, "App")
 	}

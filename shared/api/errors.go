@@ -37,8 +37,12 @@ var storeProblems = map[error]*problem.Error{
 	ddb.ErrRoleNameTaken:       problem.New(problem.RoleNameTaken, "Another role of this organization has that name."),
 	ddb.ErrRolesChanged:        problem.New(problem.Conflict, "The organization's roles changed while you acted; read them again and retry."),
 	ddb.ErrPrivateApp:          problem.New(problem.Forbidden, "This app is private: using it takes the permission apps:manage."),
-	ddb.ErrContention:          {Code: problem.Conflict, Detail: "The request kept conflicting with concurrent changes; retry.", RetryAfter: time.Second},
 }
+
+// transientRetryAfter is the Retry-After of a 503 for a transient store
+// fault: DynamoDB's throttling and lock contention clear within a second
+// or so, and the SDK and the store have retried already.
+const transientRetryAfter = time.Second
 
 // storeError turns a store error into the problem a client sees; what
 // names the resource the request is about ("Project"). Errors that are not
@@ -52,6 +56,14 @@ func storeError(err error, what string) error {
 		return nil
 	case errors.Is(err, ddb.ErrNotFound):
 		return problem.NotFoundf(what)
+	case ddb.Transient(err):
+		// Throttling, a 5xx, a timeout, or a transaction that kept losing
+		// to concurrent ones (ErrContention) after the SDK's and the
+		// store's retries: 503 with Retry-After, which clients and proxies
+		// retry by themselves. Contention is no 409: nothing about the
+		// request or the resource needs changing, only a moment's wait.
+		return &problem.Error{Code: problem.Unavailable, RetryAfter: transientRetryAfter,
+			Detail: "The database could not serve this request just now; retry after Retry-After seconds."}
 	case errors.Is(err, ddb.ErrBadPosition):
 		return invalidCursor()
 	case errors.Is(err, ddb.ErrVersionConflict):

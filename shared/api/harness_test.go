@@ -36,6 +36,9 @@ type env struct {
 	calls  *ddbtest.Counter
 	store  *ddb.Store
 	db     *dynamodb.Client // uncounted, for reading the table behind the API's back
+	// faults, when set, injects DynamoDB faults: a 503 service_unavailable
+	// with Retry-After is then an expected answer, any other 5xx still a bug.
+	faults *ddbtest.Faults
 	tokens sync.Map
 }
 
@@ -43,10 +46,22 @@ func newEnv(tb testing.TB) *env { return newEnvAt(tb, time.Now) }
 
 // newEnvAt is newEnv with the server's and store's clock injected.
 func newEnvAt(tb testing.TB, now func() time.Time) *env {
+	return newEnvOn(tb, now, func(calls *ddbtest.Counter) *dynamodb.Client { return ddbtest.NewCountingClient(tb, calls) })
+}
+
+// newFaultEnv is newEnv whose store's DynamoDB calls go through faults.
+func newFaultEnv(tb testing.TB, faults *ddbtest.Faults) *env {
+	e := newEnvOn(tb, time.Now, func(calls *ddbtest.Counter) *dynamodb.Client { return ddbtest.NewFaultyClient(tb, faults, calls) })
+	e.faults = faults
+	return e
+}
+
+// newEnvOn is newEnvAt with the store's client made by client.
+func newEnvOn(tb testing.TB, now func() time.Time, client func(*ddbtest.Counter) *dynamodb.Client) *env {
 	tb.Helper()
 	db, tableName := ddbtest.NewTable(tb)
 	calls := &ddbtest.Counter{}
-	store := ddb.New(ddbtest.NewCountingClient(tb, calls), tableName)
+	store := ddb.New(client(calls), tableName)
 	store.Now = now
 	issuer, err := auth.NewDevIssuer(testIssuer, testAudience)
 	if err != nil {
@@ -172,7 +187,7 @@ func (e *env) call(t testing.TB, email, method, path string, body any, headers .
 	defer res.Body.Close()
 	out, _ := io.ReadAll(res.Body)
 	r := resp{Status: res.StatusCode, Header: res.Header, Raw: out}
-	if r.Status >= 500 {
+	if r.Status >= 500 && !(e.faults != nil && transient(r)) {
 		t.Errorf("%s %s → %d (a 5xx is a bug): %s", method, path, r.Status, out)
 	}
 	if e.spec == nil { // benchmarks measure the API, not the validator
@@ -182,6 +197,15 @@ func (e *env) call(t testing.TB, email, method, path string, body any, headers .
 		e.spec.ValidateResponse(t, req, r.Status, r.Header, r.Raw)
 	}
 	return r
+}
+
+// transient reports whether r is the answer to a DynamoDB fault the API
+// may give: 503 service_unavailable with a Retry-After.
+func transient(r resp) bool {
+	var p struct {
+		Code string `json:"code"`
+	}
+	return r.Status == 503 && json.Unmarshal(r.Raw, &p) == nil && p.Code == "service_unavailable" && r.Header.Get("Retry-After") != ""
 }
 
 // must is call that fails the test unless the status is want.

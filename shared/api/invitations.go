@@ -107,7 +107,7 @@ func (s *Server) createInvitation(c *call) error {
 	if err != nil {
 		return err
 	}
-	inv, err := s.Store.CreateInvitation(c.ctx(), ddb.NewInvitation{ID: id, Inviter: c.member, Email: addr.String(),
+	inv, err := s.Store.CreateInvitation(c.ctx(), ddb.NewInvitation{ID: id, Inviter: c.member, Email: addr,
 		Name: deref(in.Name), Role: role.ID, RoleExpiresAt: expires, Nonce: nonce, TokenHash: invites.Hash(token),
 		InviterRole: c.role})
 	switch {

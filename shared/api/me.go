@@ -12,7 +12,7 @@ func (s *Server) getMe(c *call) error {
 	if _, err := query(c.r); err != nil {
 		return err
 	}
-	u, _, err := s.Store.EnsureUser(c.ctx(), c.principal)
+	u, _, err := s.Store.CurrentUser(c.ctx(), c.principal)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *Server) setActiveProject(c *call) error {
 	if !ids.Valid(ids.Project, *in.ProjectID) {
 		return problem.Field("project_id", "must be a project id (prj_…)")
 	}
-	u, _, err := s.Store.EnsureUser(c.ctx(), c.principal)
+	u, _, err := s.Store.CurrentUser(c.ctx(), c.principal)
 	if err != nil {
 		return err
 	}

@@ -141,7 +141,7 @@ func (s *Server) updateOrganization(c *call) error {
 	if err := check.Err(); err != nil {
 		return err
 	}
-	o, err := s.Store.UpdateOrganization(c.ctx(), c.orgID, p, version)
+	o, err := s.Store.UpdateOrganization(c.ctx(), c.member, p, version)
 	if err != nil {
 		return storeError(err, "Organization")
 	}
@@ -158,7 +158,7 @@ func (s *Server) deleteOrganization(c *call) error {
 	if in.ConfirmSlug == nil || *in.ConfirmSlug == "" {
 		return problem.Field("confirm_slug", "is required: the organization's slug")
 	}
-	if err := s.Store.DeleteOrganization(c.ctx(), c.orgID, *in.ConfirmSlug, c.member.UserID); err != nil {
+	if err := s.Store.DeleteOrganization(c.ctx(), c.orgID, *in.ConfirmSlug, &c.member); err != nil {
 		return storeError(err, "Organization")
 	}
 	return c.noContent()

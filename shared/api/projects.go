@@ -70,7 +70,7 @@ func (s *Server) createProject(c *call) error {
 	if err := check.Err(); err != nil {
 		return err
 	}
-	p, err := s.Store.CreateProject(c.ctx(), c.orgID, *in.Name, deref(in.Description), c.principal.UserID)
+	p, err := s.Store.CreateProject(c.ctx(), c.member, *in.Name, deref(in.Description))
 	if err != nil {
 		return storeError(err, "Organization")
 	}
@@ -143,7 +143,7 @@ func (s *Server) updateProject(c *call) error {
 	if err := mayManage(c, p); err != nil {
 		return err
 	}
-	p, err = s.Store.UpdateProject(c.ctx(), p, patch, version)
+	p, err = s.Store.UpdateProject(c.ctx(), c.member, p, patch, version)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (s *Server) deleteProject(c *call) error {
 	if err := mayManage(c, p); err != nil {
 		return err
 	}
-	if err := s.Store.DeleteProject(c.ctx(), p); err != nil {
+	if err := s.Store.DeleteProject(c.ctx(), c.member, p); err != nil {
 		return err
 	}
 	return c.noContent()

@@ -159,7 +159,7 @@ func (s *Server) post(c *call, p credits.Posting) error {
 	if b := c.keyBudget(); b != nil && p.Kind == credits.Charge {
 		within = append(within, ddb.KeyBudget{KeyID: c.key.ID, PeriodStart: b.PeriodStart(c.now()), Limit: b.Amount})
 	}
-	e, replayed, err := s.Store.Post(c.ctx(), c.orgID, p, idem, within...)
+	e, replayed, err := s.Store.Post(c.ctx(), c.orgID, &c.member, p, idem, within...)
 	if errors.Is(err, ddb.ErrBudgetExceeded) {
 		return problem.New(problem.BudgetExceeded, "The AI agent key's credit budget (%d a %s) does not cover %d more credits.",
 			c.key.CreditBudget.Amount, c.key.CreditBudget.Period, p.Amount)

@@ -447,3 +447,63 @@ func BenchmarkStopIdle10k(b *testing.B) {
 	b.ReportMetric(stopped/n, "stopped/op")
 	b.ReportMetric(runs/n, "runs/op")
 }
+
+// TestTransientFaultsAreDeferred (issue 9, finding 9): a batch, or a page
+// of the index, that DynamoDB could not serve even after the SDK's and the
+// store's retries is left for the next run: the run reports itself
+// incomplete, not failed, and accounts for what it read; the next run
+// finishes, and nothing is stopped twice.
+func TestTransientFaultsAreDeferred(t *testing.T) {
+	cases := []struct {
+		name     string
+		rule     ddbtest.Rule
+		deferred bool // a batch read from the index was set back (not a page left unread)
+		injected int
+	}{
+		// One call's three attempts (the SDK's retries) fail.
+		{"ThrottledBatch", ddbtest.Rule{Op: "TransactWriteItems", Fault: ddbtest.Throttle, Limit: 3}, true, 3},
+		{"ServerErrorBatch", ddbtest.Rule{Op: "TransactWriteItems", Fault: ddbtest.ServerError, Limit: 3}, true, 3},
+		{"TimedOutBatch", ddbtest.Rule{Op: "TransactWriteItems", Fault: ddbtest.Timeout, Limit: 3}, true, 3},
+		// The store's own retries of a conflicting transaction run out.
+		{"ConflictingBatch", ddbtest.Rule{Op: "TransactWriteItems", Fault: ddbtest.Conflict, Limit: 13}, true, 13},
+		// Every shard's read of the index is throttled through the SDK's retries.
+		{"ThrottledIndex", ddbtest.Rule{Op: "Query", Fault: ddbtest.Throttle}, false, 3 * ddb.RunningShards},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, name := ddbtest.NewTable(t)
+			var faults ddbtest.Faults
+			s := ddb.New(ddbtest.NewFaultyClient(t, &faults, nil), name)
+			now := time.Now()
+			const idle = 30
+			all := make([]apps.Instance, idle)
+			for k := range all {
+				all[k] = instance(newOrgID(), now.Add(-timeout-time.Duration(k+1)*time.Minute))
+			}
+			seed(t, s, all)
+			job := &autostop.Job{Store: s, IdleTimeout: timeout, Now: func() time.Time { return now }, Concurrency: 1}
+
+			faults.Add(tc.rule)
+			first, err := job.Run(context.Background())
+			faults.Clear()
+			if err != nil || first.Complete {
+				t.Fatalf("run under %s: %+v, %v; want incomplete and no error", tc.name, first, err)
+			}
+			if first.Found != first.Stopped+first.Skipped+first.Deferred || (first.Deferred > 0) != tc.deferred {
+				t.Fatalf("run under %s does not account for what it read: %+v", tc.name, first)
+			}
+			if got := faults.Total(); got != tc.injected {
+				t.Fatalf("%d faults injected, want %d", got, tc.injected)
+			}
+			second, err := job.Run(context.Background())
+			if err != nil || !second.Complete || first.Stopped+second.Stopped != idle || second.Skipped != 0 {
+				t.Fatalf("next run: %+v (%v) after %+v; want the remaining %d", second, err, first, idle-first.Stopped)
+			}
+			for id, in := range current(t, s, orgsOf(all)) {
+				if in.Status != apps.Stopped || in.StopReason != apps.StopIdle {
+					t.Fatalf("%s: %s/%s after both runs", id, in.Status, in.StopReason)
+				}
+			}
+		})
+	}
+}

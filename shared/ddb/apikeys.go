@@ -21,31 +21,31 @@ import (
 // own grace end. Only hashes are stored, never a secret.
 
 type apiKeyRecord struct {
-	PK             string              `dynamodbav:"PK"`
-	SK             string              `dynamodbav:"SK"`
-	Type           string              `dynamodbav:"type"`
-	ID             string              `dynamodbav:"id"`
-	OrgID          string              `dynamodbav:"organization_id"`
-	Name           string              `dynamodbav:"name"`
-	KeyType        string              `dynamodbav:"key_type"`
-	Prefix         string              `dynamodbav:"prefix"`
-	LastFour       string              `dynamodbav:"last_four"`
-	ProjectID      string              `dynamodbav:"project_id,omitempty"`
-	Permissions    []string            `dynamodbav:"permissions"`
-	Level          int                 `dynamodbav:"level"`
-	CreatedBy      string              `dynamodbav:"created_by"`
-	CreatedAt      string              `dynamodbav:"created_at"`
-	ExpiresAt      string              `dynamodbav:"expires_at,omitempty"`
-	GraceExpiresAt string              `dynamodbav:"grace_expires_at,omitempty"`
-	RevokedAt      string              `dynamodbav:"revoked_at,omitempty"`
-	RevokeReason   string              `dynamodbav:"revoke_reason,omitempty"`
-	Agent          *apikeys.Agent      `dynamodbav:"agent,omitempty"`
-	CreditBudget   *apikeys.Budget     `dynamodbav:"credit_budget,omitempty"`
-	LookupPK       string              `dynamodbav:"lookup_pk"`
-	LookupSK       string              `dynamodbav:"lookup_sk"`
-	PrevLookupPK   string              `dynamodbav:"prev_lookup_pk,omitempty"`
-	PrevLookupSK   string              `dynamodbav:"prev_lookup_sk,omitempty"`
-	Version        int64               `dynamodbav:"version"`
+	PK             string          `dynamodbav:"PK"`
+	SK             string          `dynamodbav:"SK"`
+	Type           string          `dynamodbav:"type"`
+	ID             string          `dynamodbav:"id"`
+	OrgID          string          `dynamodbav:"organization_id"`
+	Name           string          `dynamodbav:"name"`
+	KeyType        string          `dynamodbav:"key_type"`
+	Prefix         string          `dynamodbav:"prefix"`
+	LastFour       string          `dynamodbav:"last_four"`
+	ProjectID      string          `dynamodbav:"project_id,omitempty"`
+	Permissions    []string        `dynamodbav:"permissions"`
+	Level          int             `dynamodbav:"level"`
+	CreatedBy      string          `dynamodbav:"created_by"`
+	CreatedAt      string          `dynamodbav:"created_at"`
+	ExpiresAt      string          `dynamodbav:"expires_at,omitempty"`
+	GraceExpiresAt string          `dynamodbav:"grace_expires_at,omitempty"`
+	RevokedAt      string          `dynamodbav:"revoked_at,omitempty"`
+	RevokeReason   string          `dynamodbav:"revoke_reason,omitempty"`
+	Agent          *apikeys.Agent  `dynamodbav:"agent,omitempty"`
+	CreditBudget   *apikeys.Budget `dynamodbav:"credit_budget,omitempty"`
+	LookupPK       string          `dynamodbav:"lookup_pk"`
+	LookupSK       string          `dynamodbav:"lookup_sk"`
+	PrevLookupPK   string          `dynamodbav:"prev_lookup_pk,omitempty"`
+	PrevLookupSK   string          `dynamodbav:"prev_lookup_sk,omitempty"`
+	Version        int64           `dynamodbav:"version"`
 }
 
 // keyLookupRecord is what authenticating a secret reads.

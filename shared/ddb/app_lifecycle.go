@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/apps"
+	"github.com/orgplane/orgplane/shared/orgs"
 	"github.com/orgplane/orgplane/shared/table"
 )
 
@@ -22,9 +23,11 @@ const lifecycleAttempts = 5
 // errAppChanged: the instance changed since it was read; read it again.
 var errAppChanged = errors.New("ddb: app changed")
 
-// StopApp stops a running instance by hand (stop_reason manual). An
-// instance already stopped is returned as it is.
-func (s *Store) StopApp(ctx context.Context, orgID, appID string, actor apps.Actor) (apps.Instance, error) {
+// StopApp stops a running instance of by's org by hand (stop_reason
+// manual), with by held in their role. An instance already stopped is
+// returned as it is.
+func (s *Store) StopApp(ctx context.Context, by orgs.Member, appID string) (apps.Instance, error) {
+	orgID, actor := by.OrganizationID, apps.ActorOf(by.UserID)
 	for range lifecycleAttempts {
 		cur, err := s.GetApp(ctx, orgID, appID)
 		if err != nil || cur.Status == apps.Stopped {
@@ -34,6 +37,7 @@ func (s *Store) StopApp(ctx context.Context, orgID, appID string, actor apps.Act
 		err = s.txn().
 			update(appKey(orgID, appID), stopExpr(apps.StopManual, now), versionIs(cur.Version), errAppChanged).
 			logApp(cur, apps.StoppedEvent, apps.StopManual, nil, actor, now).
+			actorHolds(by).
 			run(ctx)
 		if !errors.Is(err, errAppChanged) {
 			return stopped(cur, apps.StopManual, now), err
@@ -43,8 +47,10 @@ func (s *Store) StopApp(ctx context.Context, orgID, appID string, actor apps.Act
 }
 
 // RestartApp restarts a running instance (restarted) or starts a stopped
-// one (started, reason restart). Either way it counts as activity.
-func (s *Store) RestartApp(ctx context.Context, orgID, appID string, actor apps.Actor) (apps.Instance, error) {
+// one (started, reason restart), with by held in their role. Either way it
+// counts as activity.
+func (s *Store) RestartApp(ctx context.Context, by orgs.Member, appID string) (apps.Instance, error) {
+	orgID, actor := by.OrganizationID, apps.ActorOf(by.UserID)
 	for range lifecycleAttempts {
 		cur, err := s.GetApp(ctx, orgID, appID)
 		if err != nil {
@@ -54,7 +60,7 @@ func (s *Store) RestartApp(ctx context.Context, orgID, appID string, actor apps.
 		if cur.Status == apps.Stopped {
 			kind, reason = apps.Started, apps.StartedByRestart
 		}
-		next, err := s.start(ctx, cur, versionIs(cur.Version), kind, reason, actor)
+		next, err := s.start(ctx, cur, versionIs(cur.Version), kind, reason, actor, &by)
 		if !errors.Is(err, errAppChanged) {
 			return next, err
 		}
@@ -107,7 +113,7 @@ func (s *Store) AccessApp(ctx context.Context, orgID, appID string, actor apps.A
 			continue // it started meanwhile: record the access on it
 		}
 		next, err := s.start(ctx, cur.instance(), versionIs(cur.Version).and(attrIs("status", apps.Stopped)),
-			apps.Started, apps.StartedByAccess, actor)
+			apps.Started, apps.StartedByAccess, actor, nil)
 		if !errors.Is(err, errAppChanged) {
 			return next, err
 		}
@@ -122,13 +128,17 @@ func (appWas) Error() string { return "ddb: app not running" }
 
 // start writes cur running (started_at and last_active_at now, GSI2 keys
 // back) on condition c, with a log entry of kind; errAppChanged when c
-// fails.
-func (s *Store) start(ctx context.Context, cur apps.Instance, c cond, kind, reason string, actor apps.Actor) (apps.Instance, error) {
+// fails. A restart holds its member (by) in their role; an access (by nil)
+// is traffic, which any member who may read the app makes.
+func (s *Store) start(ctx context.Context, cur apps.Instance, c cond, kind, reason string, actor apps.Actor, by *orgs.Member) (apps.Instance, error) {
 	now := s.now()
-	err := s.txn().
+	t := s.txn().
 		update(appKey(cur.OrganizationID, cur.ID), startExpr(cur.ID, now), c, errAppChanged).
-		logApp(cur, kind, reason, nil, actor, now).
-		run(ctx)
+		logApp(cur, kind, reason, nil, actor, now)
+	if by != nil {
+		t.actorHolds(*by)
+	}
+	err := t.run(ctx)
 	return started(cur, now), err
 }
 

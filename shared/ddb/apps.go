@@ -10,6 +10,7 @@ import (
 
 	"github.com/orgplane/orgplane/shared/apps"
 	"github.com/orgplane/orgplane/shared/ids"
+	"github.com/orgplane/orgplane/shared/orgs"
 )
 
 // App instances live in the org partition (ORG#<org> / APP#<app>). While
@@ -128,13 +129,12 @@ func (r appEventRecord) event() apps.Event {
 
 // NewApp is what installing an app takes.
 type NewApp struct {
-	OrganizationID string
-	TemplateID     string
-	Name           string
-	Env            map[string]string // validated, defaults applied
-	Visibility     string
-	TrialDays      int
-	Actor          apps.Actor
+	By         orgs.Member // the installing member, held in their role; the org is theirs
+	TemplateID string
+	Name       string
+	Env        map[string]string // validated, defaults applied
+	Visibility string
+	TrialDays  int
 }
 
 // InstallApp adds a running instance. The org's app counter moves in the
@@ -143,16 +143,18 @@ type NewApp struct {
 // written with it.
 func (s *Store) InstallApp(ctx context.Context, in NewApp) (apps.Instance, error) {
 	now := s.now()
-	i := apps.Instance{ID: ids.New(ids.App), OrganizationID: in.OrganizationID, TemplateID: in.TemplateID,
+	orgID, actor := in.By.OrganizationID, apps.ActorOf(in.By.UserID)
+	i := apps.Instance{ID: ids.New(ids.App), OrganizationID: orgID, TemplateID: in.TemplateID,
 		Name: strings.TrimSpace(in.Name), Status: apps.Running, Env: in.Env, Access: apps.Access{Visibility: in.Visibility},
-		CreatedBy: in.Actor.ID, CreatedAt: now, UpdatedAt: now, StartedAt: now, LastActiveAt: now, Version: 1}
+		CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now, StartedAt: now, LastActiveAt: now, Version: 1}
 	if in.TrialDays > 0 {
 		i.TrialEndsAt = now.AddDate(0, 0, in.TrialDays)
 	}
 	err := s.txn().
-		update(orgKey(in.OrganizationID), s.counters(counts{apps: 1}), orgActive.and(roomFor(appRoom)), orgGoneOr(QuotaError{appRoom.resource})).
+		update(orgKey(orgID), s.counters(counts{apps: 1}), orgActive.and(roomFor(appRoom)), orgGoneOr(QuotaError{appRoom.resource})).
 		put(marshal(newAppRecord(i)), notExists, nil).
-		logApp(i, apps.Installed, "", nil, in.Actor, now).
+		logApp(i, apps.Installed, "", nil, actor, now).
+		actorHolds(in.By).
 		run(ctx)
 	if err != nil {
 		return apps.Instance{}, err
@@ -195,7 +197,7 @@ type AppPatch struct {
 // on If-Match when given, passed as ifVersion), with a settings_changed log
 // entry in the same transaction. Traffic does not move the version, so
 // If-Match fails only on a real concurrent change.
-func (s *Store) UpdateApp(ctx context.Context, current apps.Instance, p AppPatch, ifVersion int64, actor apps.Actor) (apps.Instance, error) {
+func (s *Store) UpdateApp(ctx context.Context, by orgs.Member, current apps.Instance, p AppPatch, ifVersion int64) (apps.Instance, error) {
 	if ifVersion > 0 && ifVersion != current.Version {
 		return apps.Instance{}, ErrVersionConflict
 	}
@@ -221,7 +223,8 @@ func (s *Store) UpdateApp(ctx context.Context, current apps.Instance, p AppPatch
 	u.setValue("updated_at", stamp(now)).bump()
 	err := s.txn().
 		update(appKey(current.OrganizationID, current.ID), u, versionIs(current.Version), goneOrChanged).
-		logApp(next, apps.SettingsChanged, "", p.Changes, actor, now).
+		logApp(next, apps.SettingsChanged, "", p.Changes, apps.ActorOf(by.UserID), now).
+		actorHolds(by).
 		run(ctx)
 	if err != nil {
 		return apps.Instance{}, err
@@ -231,11 +234,13 @@ func (s *Store) UpdateApp(ctx context.Context, current apps.Instance, p AppPatch
 
 // UninstallApp removes an instance and gives its quota room back in the
 // same transaction. Its log entries stay until their ttl or the org's
-// deletion; they are unreachable once the instance is gone.
-func (s *Store) UninstallApp(ctx context.Context, current apps.Instance) error {
+// deletion; they are unreachable once the instance is gone. by is held in
+// their role.
+func (s *Store) UninstallApp(ctx context.Context, by orgs.Member, current apps.Instance) error {
 	return s.txn().
 		del(appKey(current.OrganizationID, current.ID), exists, ErrNotFound).
 		update(orgKey(current.OrganizationID), s.counters(counts{apps: -1}), exists, ErrNotFound).
+		actorHolds(by).
 		run(ctx)
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/ddbtest"
 	"github.com/orgplane/orgplane/shared/ids"
+	"github.com/orgplane/orgplane/shared/orgs"
 )
 
 // newStore is a store over a fresh table, with its calls counted.
@@ -26,7 +27,7 @@ func newStore(t *testing.T) (*ddb.Store, *ddbtest.Counter) {
 }
 
 // newOrg makes a user and an org they own, on the free plan (one app).
-func newOrg(t *testing.T, s *ddb.Store, email string) (orgID string, owner apps.Actor) {
+func newOrg(t *testing.T, s *ddb.Store, email string) (orgID string, owner orgs.Member) {
 	t.Helper()
 	ctx := context.Background()
 	u, _, err := s.EnsureUser(ctx, auth.Principal{UserID: auth.UserID("https://issuer.test", email),
@@ -38,14 +39,18 @@ func newOrg(t *testing.T, s *ddb.Store, email string) (orgID string, owner apps.
 	if err != nil {
 		t.Fatal(err)
 	}
-	return o.ID, apps.ActorOf(u.ID)
+	m, err := s.GetMember(ctx, o.ID, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.ID, m
 }
 
-func install(t *testing.T, s *ddb.Store, org string, actor apps.Actor) apps.Instance {
+func install(t *testing.T, s *ddb.Store, by orgs.Member) apps.Instance {
 	t.Helper()
-	i, err := s.InstallApp(context.Background(), ddb.NewApp{OrganizationID: org, TemplateID: "chat-assistant", Name: "Helper",
+	i, err := s.InstallApp(context.Background(), ddb.NewApp{By: by, TemplateID: "chat-assistant", Name: "Helper",
 		Env: map[string]string{"LLM_API_KEY": "sk-secret", "MODEL": "gpt-4o-mini"}, Visibility: apps.VisibleToOrganization,
-		TrialDays: 30, Actor: actor})
+		TrialDays: 30})
 	if err != nil {
 		t.Fatalf("install: %v", err)
 	}
@@ -97,7 +102,7 @@ func events(t *testing.T, s *ddb.Store, org, app string) []apps.Event {
 func TestInstallAppQuota(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
-	org, owner := newOrg(t, s, "quota@apps.test")
+	org, by := newOrg(t, s, "quota@apps.test")
 
 	// Free plan: room for one. Ten concurrent installs leave exactly one.
 	const n = 10
@@ -105,8 +110,8 @@ func TestInstallAppQuota(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			_, errs[i] = s.InstallApp(ctx, ddb.NewApp{OrganizationID: org, TemplateID: "team-wiki", Name: fmt.Sprint("Wiki ", i),
-				Env: map[string]string{}, Visibility: apps.VisibleToOrganization, Actor: owner})
+			_, errs[i] = s.InstallApp(ctx, ddb.NewApp{By: by, TemplateID: "team-wiki", Name: fmt.Sprint("Wiki ", i),
+				Env: map[string]string{}, Visibility: apps.VisibleToOrganization})
 		})
 	}
 	wg.Wait()
@@ -134,10 +139,10 @@ func TestInstallAppQuota(t *testing.T) {
 		if err != nil || len(list) != 1 {
 			t.Fatalf("list = %v, %v", list, err)
 		}
-		if err := s.UninstallApp(ctx, list[0]); err != nil {
+		if err := s.UninstallApp(ctx, by, list[0]); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.UninstallApp(ctx, list[0]); !errors.Is(err, ddb.ErrNotFound) {
+		if err := s.UninstallApp(ctx, by, list[0]); !errors.Is(err, ddb.ErrNotFound) {
 			t.Fatalf("second uninstall: %v, want not found", err)
 		}
 		if _, err := s.GetApp(ctx, org, list[0].ID); !errors.Is(err, ddb.ErrNotFound) {
@@ -146,13 +151,15 @@ func TestInstallAppQuota(t *testing.T) {
 		if got := running(t, s); len(got) != 0 {
 			t.Fatalf("uninstalled app still in the idle index: %v", got)
 		}
-		install(t, s, org, owner)
+		install(t, s, by)
 		if o, _ := s.GetOrganization(ctx, org); o.Counts.Apps != 1 {
 			t.Fatalf("app_count = %d, want 1", o.Counts.Apps)
 		}
 	})
 	t.Run("ErrUnknownOrg", func(t *testing.T) {
-		_, err := s.InstallApp(ctx, ddb.NewApp{OrganizationID: "org_01jbz8k6w3m4t5v6x7y8z9a0bc", TemplateID: "team-wiki", Name: "W", Actor: owner})
+		stranger := by
+		stranger.OrganizationID = "org_01jbz8k6w3m4t5v6x7y8z9a0bc"
+		_, err := s.InstallApp(ctx, ddb.NewApp{By: stranger, TemplateID: "team-wiki", Name: "W"})
 		if !errors.Is(err, ddb.ErrNotFound) {
 			t.Fatalf("got %v, want not found", err)
 		}
@@ -162,8 +169,9 @@ func TestInstallAppQuota(t *testing.T) {
 func TestAppLifecycle(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
-	org, owner := newOrg(t, s, "life@apps.test")
-	i := install(t, s, org, owner)
+	org, by := newOrg(t, s, "life@apps.test")
+	owner := apps.ActorOf(by.UserID)
+	i := install(t, s, by)
 	if i.Status != apps.Running || i.Health() != apps.Healthy || i.Version != 1 {
 		t.Fatalf("installed %+v", i)
 	}
@@ -180,29 +188,29 @@ func TestAppLifecycle(t *testing.T) {
 		t.Fatalf("access: %+v, %v", accessed, err)
 	}
 
-	stopped, err := s.StopApp(ctx, org, i.ID, owner)
+	stopped, err := s.StopApp(ctx, by, i.ID)
 	if err != nil || stopped.Status != apps.Stopped || stopped.StopReason != apps.StopManual || stopped.Version != 2 {
 		t.Fatalf("stop: %+v, %v", stopped, err)
 	}
 	if got := running(t, s); len(got) != 0 {
 		t.Fatalf("a stopped instance is in the idle index: %v", got)
 	}
-	again, err := s.StopApp(ctx, org, i.ID, owner)
+	again, err := s.StopApp(ctx, by, i.ID)
 	if err != nil || again.Version != 2 {
 		t.Fatalf("stopping a stopped instance changed it: %+v, %v", again, err)
 	}
 
 	// Settings change while stopped, then an access starts it with them intact.
 	model := "gpt-4o"
-	updated, err := s.UpdateApp(ctx, stopped, ddb.AppPatch{Env: map[string]string{"LLM_API_KEY": "sk-secret", "MODEL": model},
-		Changes: []string{"env.MODEL"}}, 2, owner)
+	updated, err := s.UpdateApp(ctx, by, stopped, ddb.AppPatch{Env: map[string]string{"LLM_API_KEY": "sk-secret", "MODEL": model},
+		Changes: []string{"env.MODEL"}}, 2)
 	if err != nil || updated.Version != 3 {
 		t.Fatalf("update: %+v, %v", updated, err)
 	}
-	if _, err := s.UpdateApp(ctx, stopped, ddb.AppPatch{Name: &model, Changes: []string{"name"}}, 0, owner); !errors.Is(err, ddb.ErrVersionConflict) {
+	if _, err := s.UpdateApp(ctx, by, stopped, ddb.AppPatch{Name: &model, Changes: []string{"name"}}, 0); !errors.Is(err, ddb.ErrVersionConflict) {
 		t.Fatalf("update from a stale read: %v, want version_conflict", err)
 	}
-	if _, err := s.UpdateApp(ctx, updated, ddb.AppPatch{Name: &model, Changes: []string{"name"}}, 2, owner); !errors.Is(err, ddb.ErrVersionConflict) {
+	if _, err := s.UpdateApp(ctx, by, updated, ddb.AppPatch{Name: &model, Changes: []string{"name"}}, 2); !errors.Is(err, ddb.ErrVersionConflict) {
 		t.Fatalf("update with a stale If-Match: %v, want version_conflict", err)
 	}
 	woke, err := s.AccessApp(ctx, org, i.ID, owner, false)
@@ -217,7 +225,7 @@ func TestAppLifecycle(t *testing.T) {
 		t.Fatalf("a started instance is not back in the idle index: %v", got)
 	}
 
-	restarted, err := s.RestartApp(ctx, org, i.ID, owner)
+	restarted, err := s.RestartApp(ctx, by, i.ID)
 	if err != nil || restarted.Status != apps.Running || restarted.Version != 5 {
 		t.Fatalf("restart: %+v, %v", restarted, err)
 	}
@@ -239,8 +247,8 @@ func TestAppLifecycle(t *testing.T) {
 		other := "app_01jbz8k6w3m4t5v6x7y8z9a0bc"
 		for name, f := range map[string]func() error{
 			"access":  func() error { _, err := s.AccessApp(ctx, org, other, owner, true); return err },
-			"stop":    func() error { _, err := s.StopApp(ctx, org, other, owner); return err },
-			"restart": func() error { _, err := s.RestartApp(ctx, org, other, owner); return err },
+			"stop":    func() error { _, err := s.StopApp(ctx, by, other); return err },
+			"restart": func() error { _, err := s.RestartApp(ctx, by, other); return err },
 		} {
 			if err := f(); !errors.Is(err, ddb.ErrNotFound) {
 				t.Errorf("%s: %v, want not found", name, err)
@@ -252,10 +260,11 @@ func TestAppLifecycle(t *testing.T) {
 func TestPrivateAppAccess(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
-	org, owner := newOrg(t, s, "private@apps.test")
-	i := install(t, s, org, owner)
+	org, by := newOrg(t, s, "private@apps.test")
+	owner := apps.ActorOf(by.UserID)
+	i := install(t, s, by)
 	private := apps.Private
-	i, err := s.UpdateApp(ctx, i, ddb.AppPatch{Visibility: &private, Changes: []string{"access.visibility"}}, 0, owner)
+	i, err := s.UpdateApp(ctx, by, i, ddb.AppPatch{Visibility: &private, Changes: []string{"access.visibility"}}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +272,7 @@ func TestPrivateAppAccess(t *testing.T) {
 	if _, err := s.AccessApp(ctx, org, i.ID, member, false); !errors.Is(err, ddb.ErrPrivateApp) {
 		t.Fatalf("member using a private app: %v, want forbidden", err)
 	}
-	if _, err := s.StopApp(ctx, org, i.ID, owner); err != nil {
+	if _, err := s.StopApp(ctx, by, i.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.AccessApp(ctx, org, i.ID, member, false); !errors.Is(err, ddb.ErrPrivateApp) {

@@ -19,6 +19,8 @@ var (
 	ErrBadPosition = errors.New("ddb: position does not fit this list")
 	// ErrContention: the transaction kept losing to concurrent ones.
 	ErrContention = errors.New("ddb: the transaction kept conflicting with concurrent changes")
+	// ErrThrottled: a batch read or write kept coming back unprocessed.
+	ErrThrottled = errors.New("ddb: DynamoDB kept leaving the batch unprocessed")
 
 	ErrSlugTaken        = errors.New("ddb: slug taken")
 	ErrNoFreeSlug       = errors.New("ddb: no free slug could be derived")
@@ -82,7 +84,7 @@ func (e InvitationStatusError) Error() string {
 // (throttling, a transaction that kept conflicting, a 5xx, a timeout) after
 // the SDK's own retries: the same request may well succeed a moment later.
 func Transient(err error) bool {
-	if errors.Is(err, ErrContention) {
+	if errors.Is(err, ErrContention) || errors.Is(err, ErrThrottled) {
 		return true
 	}
 	var api smithy.APIError

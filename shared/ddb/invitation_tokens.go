@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/orgs"
 )
@@ -92,7 +93,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv invites.Invitation, or
 		// As read: a role reassignment moves the invitation's version.
 		update(invitationKey(inv), closed, usable(tokenHash, now).and(versionIs(inv.Version)), unusable(tokenHash, now)).
 		put(marshal(newMemberRecord(m)), notExists, ErrAlreadyMember).
-		update(key(orgPK(inv.OrganizationID), emailSK(inv.Email)), newUpdate().setValue("owner", u.ID), attrIs("owner", inv.ID), ErrEmailGuardLost).
+		update(key(orgPK(inv.OrganizationID), emailSK(email.Address(inv.Email))), newUpdate().setValue("owner", u.ID), attrIs("owner", inv.ID), ErrEmailGuardLost).
 		update(orgKey(inv.OrganizationID), s.counters(d), all(orgActive, roleUsable(m.Role), grantersAt(target, org.CustomRoles)),
 			rolesOr(m.Role, access.Role{}, ErrInviterVoid)).
 		check(memberKey(inv.OrganizationID, inv.InviterID), inviterMayGrant(target, org.CustomRoles), ErrInviterVoid).

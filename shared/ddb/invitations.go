@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -99,7 +100,7 @@ func tokenLookup(i invites.Invitation, tokenHash string) map[string]types.Attrib
 type NewInvitation struct {
 	ID            string
 	Inviter       orgs.Member
-	Email         string
+	Email         email.Address
 	Name          string
 	Role          string
 	RoleExpiresAt time.Time
@@ -119,13 +120,13 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (invites
 	orgID := in.Inviter.OrganizationID
 	for attempt := 0; ; attempt++ {
 		now := s.now()
-		inv := invites.Invitation{ID: in.ID, OrganizationID: orgID, Email: lower(in.Email),
+		inv := invites.Invitation{ID: in.ID, OrganizationID: orgID, Email: in.Email.String(),
 			Name: strings.TrimSpace(in.Name), Role: in.Role, RoleExpiresAt: in.RoleExpiresAt, Status: invites.Pending,
 			InviterID: in.Inviter.UserID, InviterName: in.Inviter.Name, SendNonce: in.Nonce, TokenHash: in.TokenHash, SendCount: 1,
 			ExpiresAt: now.Add(invites.Lifetime), CreatedAt: now, UpdatedAt: now, Version: 1}
 		err := s.txn().
 			put(marshal(newInvitationRecord(inv, in.TokenHash)), notExists, nil).
-			put(marshal(emailGuard(orgID, inv.Email, inv.ID)), notExists, emailHeldBy).
+			put(marshal(emailGuard(orgID, in.Email, inv.ID)), notExists, emailHeldBy).
 			put(tokenLookup(inv, in.TokenHash), notExists, nil).
 			put(sendRequest(inv, now), notExists, nil).
 			update(orgKey(orgID), s.counters(counts{invites: 1, seats: 1, inviteRoles: map[string]int{inv.Role: 1}}),
@@ -151,11 +152,11 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (invites
 			}
 			return invites.Invitation{}, ErrEmailInvited
 		case errors.Is(err, ErrQuotaExceeded):
-			closed, cerr := s.closeExpired(ctx, orgID, now)
+			expired, cerr := s.closeExpired(ctx, orgID, now)
 			if cerr != nil {
 				return invites.Invitation{}, cerr
 			}
-			if closed > 0 && retry {
+			if expired > 0 && retry {
 				continue
 			}
 		}
@@ -191,28 +192,53 @@ func (s *Store) freeEmail(ctx context.Context, orgID string, guard item, now tim
 }
 
 // closeExpired closes the org's open invitations whose expiry has passed,
-// freeing their seats, and returns how many it closed.
+// freeing their seats, and returns how many it found expired and open:
+// closed by it, or by a concurrent request that got there first (either
+// way the seat is free, so a seat-taking write that lost to its quota may
+// try again). A failure other than a lost condition (throttling, say)
+// returns its error, so it is not mistaken for a full org.
+//
+// This is how the seat quota stays exact without counting expiry in every
+// write: an expired invitation still counts in seat_count, which only
+// ever makes `seat_count < seat_limit` stricter, so a write it admits is
+// right; a write it refuses closes the expired invitations and is tried
+// again, so it is refused only when members and unexpired invitations
+// hold every seat. Below the limit this costs nothing; at the limit, one
+// Query of the org's invitations and a small transaction per expired one.
+// Every write that takes a seat goes through it (CreateInvitation,
+// AddMember), and so must any later check of seats against a limit (see
+// ReleaseExpiredSeats).
 func (s *Store) closeExpired(ctx context.Context, orgID string, now time.Time) (int, error) {
 	in := inPartition(orgPK(orgID), invitationSK("")).
 		where(attrIs("status", invites.Pending).and(attrBefore("expires_at", sortableStamp(now)))).input(s.Table)
-	closed := 0
+	found := 0
 	p := dynamodb.NewQueryPaginator(s.DB, in)
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			return closed, err
+			return found, err
 		}
 		for _, it := range out.Items {
 			var rec invitationRecord
 			if err := attributevalue.UnmarshalMap(it, &rec); err != nil {
-				return closed, err
+				return found, err
 			}
-			if err := s.closing(rec.invitation(), invites.Expired, now, nil, ErrNotFound).run(ctx); err == nil {
-				closed++
+			err := s.closing(rec.invitation(), invites.Expired, now, nil, ErrNotFound).run(ctx)
+			if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrEmailGuardLost) {
+				return found, err
 			}
+			found++
 		}
 	}
-	return closed, nil
+	return found, nil
+}
+
+// ReleaseExpiredSeats closes the org's expired invitations, so that its
+// seat_count is exact at now: call it before comparing seats with a limit
+// outside a seat-taking write (a plan change, say). It returns how many
+// expired invitations it found.
+func (s *Store) ReleaseExpiredSeats(ctx context.Context, orgID string) (int, error) {
+	return s.closeExpired(ctx, orgID, s.now())
 }
 
 // closing is the transaction that moves an open invitation to a closed
@@ -231,7 +257,7 @@ func (s *Store) closing(inv invites.Invitation, status string, now time.Time, al
 		setValue("ttl", now.Add(closedRetention).Unix()).bump()
 	return s.txn().
 		update(invitationKey(inv), u, open, onFail).
-		del(key(orgPK(inv.OrganizationID), emailSK(inv.Email)), absent("owner").or(attrIs("owner", inv.ID)), ErrEmailGuardLost).
+		del(key(orgPK(inv.OrganizationID), emailSK(email.Address(inv.Email))), absent("owner").or(attrIs("owner", inv.ID)), ErrEmailGuardLost).
 		update(orgKey(inv.OrganizationID), s.counters(counts{invites: -1, seats: -1, inviteRoles: map[string]int{inv.Role: -1}}), exists, ErrNotFound)
 }
 

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgplane/orgplane/shared/email"
 )
 
 // The item layout: every key of the table is built here, and nowhere else
@@ -58,9 +60,13 @@ const (
 	tokenSK   = "TOKEN"
 )
 
-// Sort keys under ORG#<org>; each with "" is its list's prefix.
+// Sort keys under ORG#<org>; each with "" is its list's prefix. An email
+// guard's key is the address as package email normalized it, byte for
+// byte: the store never folds case itself. Addresses in domain values
+// (User.Email, Member.Email, Invitation.Email) were normalized where they
+// entered (the token's email, the invite request) and are stored as such.
 func memberSK(user string) string                { return "MEMBER#" + user }
-func emailSK(email string) string                { return "EMAIL#" + lower(email) }
+func emailSK(a email.Address) string             { return "EMAIL#" + string(a) }
 func projectSK(project string) string            { return "PROJECT#" + project }
 func invitationSK(inv string) string             { return "INVITE#" + inv }
 func invitationEmailSK(inv, nonce string) string { return "INVITEMAIL#" + inv + "#" + nonce }

@@ -2,11 +2,13 @@ package ddb
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/orgs"
 )
 
@@ -159,7 +161,7 @@ func (s *Store) RemoveMember(ctx context.Context, actor, target orgs.Member) err
 	t := s.txn().
 		del(memberKey(target.OrganizationID, target.UserID), versionIs(target.Version), goneOrChanged).
 		update(orgKey(target.OrganizationID), s.counters(d), d.guard(), ErrLastOwner).
-		del(key(orgPK(target.OrganizationID), emailSK(target.Email)), nil, nil)
+		del(key(orgPK(target.OrganizationID), emailSK(email.Address(target.Email))), nil, nil)
 	if actor.UserID != target.UserID {
 		t.actorHolds(actor)
 	}
@@ -195,18 +197,32 @@ func (s *Store) TransferOwnership(ctx context.Context, owner, target orgs.Member
 
 // AddMember makes a user a member of an org with a role, taking a seat:
 // the membership, the user's email guard and the org's counters move in
-// one transaction, conditioned on the seat limit of the org's plan.
+// one transaction, conditioned on the seat limit of the org's plan. A
+// full org first gives back the seats of its expired invitations (see
+// closeExpired).
 func (s *Store) AddMember(ctx context.Context, orgID string, u orgs.User, role string) (orgs.Member, error) {
-	m := orgs.Member{OrganizationID: orgID, UserID: u.ID, Email: u.Email, Name: u.Name, Role: role,
-		Status: orgs.StatusActive, JoinedAt: s.now(), Version: 1}
-	err := s.txn().
-		put(marshal(newMemberRecord(m)), notExists, ErrAlreadyMember).
-		put(marshal(emailGuard(orgID, u.Email, u.ID)), notExists, ErrAlreadyMember).
-		update(orgKey(orgID), s.counters(counts{members: 1, seats: 1, owners: b2i(activeOwner(role, m.Status)), roles: map[string]int{role: 1}}),
-			orgActive.and(seatFree), orgGoneOr(QuotaError{seats.resource})).
-		run(ctx)
-	if err != nil {
-		return orgs.Member{}, err
+	for attempt := 0; ; attempt++ {
+		now := s.now()
+		m := orgs.Member{OrganizationID: orgID, UserID: u.ID, Email: u.Email, Name: u.Name, Role: role,
+			Status: orgs.StatusActive, JoinedAt: now, Version: 1}
+		err := s.txn().
+			put(marshal(newMemberRecord(m)), notExists, ErrAlreadyMember).
+			put(marshal(emailGuard(orgID, email.Address(u.Email), u.ID)), notExists, ErrAlreadyMember).
+			update(orgKey(orgID), s.counters(counts{members: 1, seats: 1, owners: b2i(activeOwner(role, m.Status)), roles: map[string]int{role: 1}}),
+				orgActive.and(seatFree), orgGoneOr(QuotaError{seats.resource})).
+			run(ctx)
+		if errors.Is(err, ErrQuotaExceeded) && attempt < 2 {
+			expired, cerr := s.closeExpired(ctx, orgID, now)
+			if cerr != nil {
+				return orgs.Member{}, cerr
+			}
+			if expired > 0 {
+				continue
+			}
+		}
+		if err != nil {
+			return orgs.Member{}, err
+		}
+		return m, nil
 	}
-	return m, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
 	"github.com/orgplane/orgplane/shared/plans"
@@ -35,14 +36,14 @@ func (t *txn) createOrg(o orgRecord, creator orgs.User, now time.Time) *txn {
 	return t.put(marshal(o), notExists, nil).
 		put(marshal(guardRecord{PK: slugPK(o.Slug), SK: slugSK, Type: TypeSlugGuard, Owner: o.ID}), notExists, ErrSlugTaken).
 		put(marshal(newMemberRecord(owner)), notExists, nil).
-		put(marshal(emailGuard(o.ID, creator.Email, creator.ID)), notExists, nil)
+		put(marshal(emailGuard(o.ID, email.Address(creator.Email), creator.ID)), notExists, nil)
 }
 
 // counts are deltas to an org's counters.
 type counts struct {
 	members, invites, seats, owners, projects, apps, apiKeys int
-	roles                                           map[string]int // members per role
-	inviteRoles                                     map[string]int // pending invitations per role
+	roles                                                    map[string]int // members per role
+	inviteRoles                                              map[string]int // pending invitations per role
 }
 
 // counters is the update that moves the org's counters by d.
@@ -145,9 +146,11 @@ type OrgPatch struct {
 	NotificationPreferences *map[string]bool
 }
 
-// UpdateOrganization applies a patch. ifVersion > 0 makes it conditional on
-// the org's version (If-Match): a mismatch is 412 version_conflict.
-func (s *Store) UpdateOrganization(ctx context.Context, id string, p OrgPatch, ifVersion int64) (orgs.Organization, error) {
+// UpdateOrganization applies a patch to by's org, with by held in their
+// role. ifVersion > 0 makes it conditional on the org's version
+// (If-Match): a mismatch is 412 version_conflict.
+func (s *Store) UpdateOrganization(ctx context.Context, by orgs.Member, p OrgPatch, ifVersion int64) (orgs.Organization, error) {
+	id := by.OrganizationID
 	u := newUpdate().set("name", p.Name).set("description", p.Description).
 		setOrRemove("logo_url", p.LogoURL).setOrRemove("billing_email", p.BillingEmail)
 	if p.Branding != nil {
@@ -161,15 +164,11 @@ func (s *Store) UpdateOrganization(ctx context.Context, id string, p OrgPatch, i
 	if ifVersion > 0 {
 		c = c.and(versionIs(ifVersion))
 	}
-	var rec orgRecord
-	if err := s.updateItem(ctx, orgKey(id), u, c, orgGoneOr(ErrVersionConflict), &rec); err != nil {
+	err := s.txn().update(orgKey(id), u, c, orgGoneOr(ErrVersionConflict)).actorHolds(by).run(ctx)
+	if err != nil {
 		return orgs.Organization{}, err
 	}
-	o := rec.org()
-	// The wallet's existence is not part of the update; read it cheaply.
-	got, err := s.GetOrganization(ctx, id)
-	if err == nil {
-		o.HasWallet = got.HasWallet
-	}
-	return o, nil
+	// A transaction returns no item: read the org back (with whether its
+	// wallet exists), as the update left it or later.
+	return s.GetOrganization(ctx, id)
 }

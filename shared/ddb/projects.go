@@ -19,16 +19,19 @@ func newProjectRecord(p orgs.Project) projectRecord {
 		CreatedAt: stamp(p.CreatedAt), UpdatedAt: stamp(p.UpdatedAt), Version: p.Version}
 }
 
-// CreateProject adds a project. The org's project counter moves in the
-// same transaction, conditioned on the plan's limit: concurrent creates
-// against room for L leave exactly L.
-func (s *Store) CreateProject(ctx context.Context, orgID, name, description, createdBy string) (orgs.Project, error) {
+// CreateProject adds a project to by's org. The org's project counter
+// moves in the same transaction, conditioned on the plan's limit
+// (concurrent creates against room for L leave exactly L), and by is held
+// in their role.
+func (s *Store) CreateProject(ctx context.Context, by orgs.Member, name, description string) (orgs.Project, error) {
 	now := s.now()
+	orgID := by.OrganizationID
 	p := orgs.Project{ID: ids.New(ids.Project), OrganizationID: orgID, Name: strings.TrimSpace(name),
-		Description: description, CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now, Version: 1}
+		Description: description, CreatedBy: by.UserID, CreatedAt: now, UpdatedAt: now, Version: 1}
 	err := s.txn().
 		update(orgKey(orgID), s.counters(counts{projects: 1}), orgActive.and(roomFor(projectRoom)), orgGoneOr(QuotaError{projectRoom.resource})).
 		put(marshal(newProjectRecord(p)), notExists, nil).
+		actorHolds(by).
 		run(ctx)
 	return p, err
 }
@@ -49,8 +52,9 @@ type ProjectPatch struct {
 }
 
 // UpdateProject applies a patch, conditional on the version read (and on
-// If-Match when given, which the caller passes as ifVersion).
-func (s *Store) UpdateProject(ctx context.Context, current orgs.Project, p ProjectPatch, ifVersion int64) (orgs.Project, error) {
+// If-Match when given, which the caller passes as ifVersion) and on by
+// still holding their role.
+func (s *Store) UpdateProject(ctx context.Context, by orgs.Member, current orgs.Project, p ProjectPatch, ifVersion int64) (orgs.Project, error) {
 	if ifVersion > 0 && ifVersion != current.Version {
 		return orgs.Project{}, ErrVersionConflict
 	}
@@ -69,16 +73,29 @@ func (s *Store) UpdateProject(ctx context.Context, current orgs.Project, p Proje
 	u := newUpdate().
 		setValue("name", rec.Name).setValue("name_lc", rec.NameLC).setValue("description", rec.Description).
 		setValue("GSI1SK", rec.GSI1SK).setValue("GSI2SK", rec.GSI2SK).setValue("updated_at", rec.UpdatedAt).bump()
-	err := s.updateItem(ctx, key(rec.PK, rec.SK), u, versionIs(current.Version), goneOrChanged, nil)
+	err := s.txn().
+		update(key(rec.PK, rec.SK), u, versionIs(current.Version), goneOrChanged).
+		actorHolds(by).
+		run(ctx)
 	return next, err
 }
 
-// DeleteProject removes a project and gives its quota room back.
-func (s *Store) DeleteProject(ctx context.Context, current orgs.Project) error {
-	return s.txn().
+// DeleteProject removes a project and gives its quota room back, with by
+// held in their role. by's own pointer at the project (active_project_id)
+// is cleared after it, best-effort; anyone else's is cleared when their
+// /me is next read (see CurrentUser), since nothing indexes who points at
+// a project.
+func (s *Store) DeleteProject(ctx context.Context, by orgs.Member, current orgs.Project) error {
+	err := s.txn().
 		del(key(orgPK(current.OrganizationID), projectSK(current.ID)), versionIs(current.Version), goneOrChanged).
 		update(orgKey(current.OrganizationID), s.counters(counts{projects: -1}), exists, ErrNotFound).
+		actorHolds(by).
 		run(ctx)
+	if err != nil {
+		return err
+	}
+	s.clearActiveProject(ctx, by.UserID, current.ID)
+	return nil
 }
 
 // Project list orders.

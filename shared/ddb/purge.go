@@ -19,15 +19,24 @@ import (
 // caller's own membership. Until that last step the caller can still
 // reach this route, so a purge cut short (a large ledger outlasting the
 // function's timeout, a crash) resumes when they send DELETE again.
-func (s *Store) DeleteOrganization(ctx context.Context, orgID, confirmSlug, callerID string) error {
+//
+// by is the member deleting it, held in their role by the mark (a delete
+// admitted just before its owner was demoted or removed does not start);
+// nil when no member acts, and then every membership goes in the purge.
+func (s *Store) DeleteOrganization(ctx context.Context, orgID, confirmSlug string, by *orgs.Member) error {
 	mark := newUpdate().setValue("status", orgs.OrgDeleting).bump()
-	err := s.updateItem(ctx, orgKey(orgID), mark, exists.and(attrIs("slug", confirmSlug)), explained(func(old item) error {
+	t := s.txn().update(orgKey(orgID), mark, exists.and(attrIs("slug", confirmSlug)), explained(func(old item) error {
 		if old == nil {
 			return ErrNotFound
 		}
 		return ErrSlugMismatch
-	}), nil)
-	if err != nil {
+	}))
+	callerID := ""
+	if by != nil {
+		t.actorHolds(*by)
+		callerID = by.UserID
+	}
+	if err := t.run(ctx); err != nil {
 		return err
 	}
 	for _, pk := range []string{ledgerPK(orgID), appLogPK(orgID)} {
@@ -47,11 +56,17 @@ func (s *Store) DeleteOrganization(ctx context.Context, orgID, confirmSlug, call
 	}, func(sk string) bool { return sk == callerSK }); err != nil {
 		return err
 	}
-	return s.txn().
+	err := s.txn().
 		del(orgKey(orgID), nil, nil).
 		del(key(slugPK(confirmSlug), slugSK), nil, nil).
 		del(key(orgPK(orgID), callerSK), nil, nil).
 		run(ctx)
+	if err == nil && callerID != "" {
+		// The caller's pointer goes last, with their membership; a clear
+		// cut short here is made by their next /me (CurrentUser).
+		s.clearActiveOrg(ctx, callerID, orgID)
+	}
+	return err
 }
 
 // purge deletes every item of a partition (optionally only sort keys with

@@ -1,6 +1,7 @@
 package ddb
 
 import (
+	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/orgs"
 	"github.com/orgplane/orgplane/shared/plans"
 )
@@ -94,7 +95,7 @@ func newMemberRecord(m orgs.Member) memberRecord {
 	return memberRecord{
 		PK: orgPK(m.OrganizationID), SK: memberSK(m.UserID),
 		GSI1PK: userPK(m.UserID), GSI1SK: membershipGSI1SK(m.OrganizationID),
-		Type: TypeMember, OrgID: m.OrganizationID, UserID: m.UserID, Email: lower(m.Email),
+		Type: TypeMember, OrgID: m.OrganizationID, UserID: m.UserID, Email: m.Email,
 		Name: m.Name, NameLC: lower(m.Name), Role: m.Role, RoleExpiresAt: stampOrEmpty(m.RoleExpiresAt), Status: m.Status,
 		JoinedAt: stamp(m.JoinedAt), Version: m.Version,
 	}
@@ -112,8 +113,8 @@ type guardRecord struct {
 	Owner string `dynamodbav:"owner"` // the org (slug guard) or user/invitation (email guard)
 }
 
-func emailGuard(org, email, owner string) guardRecord {
-	return guardRecord{PK: orgPK(org), SK: emailSK(email), Type: TypeEmailGuard, Owner: owner}
+func emailGuard(org string, a email.Address, owner string) guardRecord {
+	return guardRecord{PK: orgPK(org), SK: emailSK(a), Type: TypeEmailGuard, Owner: owner}
 }
 
 type userRecord struct {

@@ -8,6 +8,7 @@ package ddb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -123,7 +124,7 @@ func (s *Store) getMany(ctx context.Context, keys []map[string]types.AttributeVa
 			pending = out.UnprocessedKeys[s.Table].Keys
 			if len(pending) > 0 {
 				if attempt > 8 {
-					return nil, errors.New("ddb: BatchGetItem left keys unprocessed")
+					return nil, fmt.Errorf("%w: BatchGetItem left keys unprocessed", ErrThrottled)
 				}
 				backoff(attempt)
 			}
@@ -145,7 +146,7 @@ func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error
 			pending = out.UnprocessedItems[s.Table]
 			if len(pending) > 0 {
 				if attempt > 8 {
-					return errors.New("ddb: BatchWriteItem left items unprocessed")
+					return fmt.Errorf("%w: BatchWriteItem left items unprocessed", ErrThrottled)
 				}
 				backoff(attempt)
 			}

@@ -38,7 +38,7 @@ func (s *Store) EnsureUser(ctx context.Context, p auth.Principal) (orgs.User, bo
 			ActiveOrganizationID: orgID, PersonalOrgID: orgID,
 			CreatedAt: stamp(now), LastLoginAt: stamp(now)}
 		user := rec.user()
-		org := newOrg(orgID, p.Name+"'s workspace", orgs.SlugFrom(p.Name)+"-"+suffix(), "", user, now)
+		org := newOrg(orgID, orgs.PersonalName(p.Name), orgs.SlugFrom(p.Name)+"-"+suffix(), "", user, now)
 		org.Personal = true
 		err := s.txn().put(marshal(rec), notExists, errUserExists).createOrg(org, user, now).run(ctx)
 		switch {
@@ -124,6 +124,60 @@ func suffix() string {
 func (s *Store) clearActiveOrg(ctx context.Context, userID, orgID string) {
 	_ = s.updateItem(ctx, profileKey(userID), newUpdate().remove("active_organization_id", "active_project_id"),
 		attrIs("active_organization_id", orgID), ErrNotFound, nil)
+}
+
+// clearActiveProject drops a user's pointer at a project that was
+// deleted, best-effort: CurrentUser clears one left behind.
+func (s *Store) clearActiveProject(ctx context.Context, userID, projectID string) {
+	_ = s.updateItem(ctx, profileKey(userID), newUpdate().remove("active_project_id"),
+		attrIs("active_project_id", projectID), ErrNotFound, nil)
+}
+
+// CurrentUser is EnsureUser for whoever shows the user their pointers
+// (GET /me): it never names an org or project that is gone. Deleting a
+// project or an org clears the pointers of the member who deleted it (and
+// an org's purge those of its other members), but nothing indexes which
+// users point at a project, and a best-effort clear can be cut short; so
+// the pointers are checked here, in one consistent BatchGetItem of the
+// active org, the user's membership there and the active project, and
+// cleared when what they name is gone. An org is gone for the user when
+// it is missing or being deleted, or their membership is missing or
+// inactive (the org answers them 404); a project when it is missing from
+// the active org. The clear is conditional on the pointer read, so a
+// pointer set meanwhile is kept.
+func (s *Store) CurrentUser(ctx context.Context, p auth.Principal) (orgs.User, bool, error) {
+	u, created, err := s.EnsureUser(ctx, p)
+	if err != nil || created || u.ActiveOrganizationID == "" {
+		return u, created, err
+	}
+	org, project := u.ActiveOrganizationID, u.ActiveProjectID
+	keys := []map[string]types.AttributeValue{orgKey(org), memberKey(org, u.ID)}
+	if project != "" {
+		keys = append(keys, key(orgPK(org), projectSK(project)))
+	}
+	found, err := s.getMany(ctx, keys, true)
+	if err != nil {
+		return orgs.User{}, false, err
+	}
+	var o orgRecord
+	var m memberRecord
+	okOrg, err := found.decode(orgKey(org), &o)
+	if err != nil {
+		return orgs.User{}, false, err
+	}
+	okMember, err := found.decode(memberKey(org, u.ID), &m)
+	if err != nil {
+		return orgs.User{}, false, err
+	}
+	switch {
+	case !okOrg || o.Status != orgs.OrgActive || !okMember || m.Status != orgs.StatusActive:
+		s.clearActiveOrg(ctx, u.ID, org)
+		u.ActiveOrganizationID, u.ActiveProjectID = "", ""
+	case project != "" && !found.has(key(orgPK(org), projectSK(project))):
+		s.clearActiveProject(ctx, u.ID, project)
+		u.ActiveProjectID = ""
+	}
+	return u, false, nil
 }
 
 // MyOrganization is an org as one of its members sees it in their list.

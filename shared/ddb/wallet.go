@@ -17,6 +17,7 @@ import (
 
 	"github.com/orgplane/orgplane/shared/credits"
 	"github.com/orgplane/orgplane/shared/ids"
+	"github.com/orgplane/orgplane/shared/orgs"
 )
 
 // Wallet items.
@@ -177,11 +178,13 @@ type Idempotency struct {
 // credits.MaxBalance. With an Idempotency-Key, the key's guard item joins
 // the transaction: a repeat with the same request returns the first entry
 // (replayed true) and moves nothing; with another request it is 409
-// idempotency_mismatch. Only a posting that succeeds is remembered. A
-// charge made with an agent key that has a credit budget (within) also
-// adds to the key's spend for the period, under the budget, in the same
-// transaction (ErrBudgetExceeded otherwise).
-func (s *Store) Post(ctx context.Context, orgID string, p credits.Posting, idem *Idempotency, within ...KeyBudget) (credits.Entry, bool, error) {
+// idempotency_mismatch. Only a posting that succeeds is remembered. by is
+// the member (or API key) making the posting, held in their authority by
+// the transaction; nil for a posting the system makes. A charge made with
+// an agent key that has a credit budget (within) also adds to the key's
+// spend for the period, under the budget, in the same transaction
+// (ErrBudgetExceeded otherwise).
+func (s *Store) Post(ctx context.Context, orgID string, by *orgs.Member, p credits.Posting, idem *Idempotency, within ...KeyBudget) (credits.Entry, bool, error) {
 	now := s.now()
 	e := credits.Entry{ID: entryID(newLedgerULID(now)), OrganizationID: orgID, Kind: p.Kind, Amount: p.Amount,
 		Reference: p.Reference, Description: p.Description, CreatedBy: p.CreatedBy, CreatedAt: now}
@@ -207,6 +210,9 @@ func (s *Store) Post(ctx context.Context, orgID string, p credits.Posting, idem 
 			TTL: now.Add(IdempotencyRetention).Unix()}), notExists, explained(func(first item) error {
 			return replayed{first}
 		}))
+	}
+	if by != nil {
+		t.actorHolds(*by)
 	}
 	t.update(walletKey(orgID), u, exists.and(room), explained(func(old item) error {
 		if old == nil {

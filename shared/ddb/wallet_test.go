@@ -23,7 +23,7 @@ func TestPostingIntoADeletingOrgLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	top := credits.Posting{Kind: credits.TopUp, Amount: 10, CreatedBy: "usr_x"}
-	if _, _, err := s.Post(ctx, org, top, nil); err != nil {
+	if _, _, err := s.Post(ctx, org, nil, top, nil); err != nil {
 		t.Fatalf("OK: %v", err)
 	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
@@ -34,7 +34,7 @@ func TestPostingIntoADeletingOrgLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Post(ctx, org, top, nil); !errors.Is(err, ddb.ErrNotFound) {
+	if _, _, err := s.Post(ctx, org, nil, top, nil); !errors.Is(err, ddb.ErrNotFound) {
 		t.Fatalf("post into a deleting org: %v, want ErrNotFound", err)
 	}
 	entries, _, err := s.ListEntries(ctx, org, ddb.Page{Limit: 10})

@@ -16,6 +16,7 @@ import (
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/ddblocal"
 	"github.com/orgplane/orgplane/shared/ddbtest"
+	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/invitemail"
 	"github.com/orgplane/orgplane/shared/invites"
@@ -83,6 +84,16 @@ func (f *fixture) newOrg(t *testing.T, name string) orgs.Member {
 	return m
 }
 
+// mustEmail is the address normalized, as the invite handler passes it.
+func mustEmail(t *testing.T, s string) email.Address {
+	t.Helper()
+	a, err := email.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 func (f *fixture) invite(t *testing.T, inviter orgs.Member, email string) invites.Invitation {
 	t.Helper()
 	id, nonce := ids.New(ids.Invitation), invites.NewNonce()
@@ -90,7 +101,7 @@ func (f *fixture) invite(t *testing.T, inviter orgs.Member, email string) invite
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, err := f.store.CreateInvitation(context.Background(), ddb.NewInvitation{ID: id, Inviter: inviter, Email: email,
+	inv, err := f.store.CreateInvitation(context.Background(), ddb.NewInvitation{ID: id, Inviter: inviter, Email: mustEmail(t, email),
 		Name: "Dear Guest", Role: access.Member, Nonce: nonce, TokenHash: invites.Hash(token)})
 	if err != nil {
 		t.Fatal(err)
@@ -356,7 +367,7 @@ func TestNoLongerCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.DeleteOrganization(ctx, o.ID, o.Slug, other.UserID); err != nil {
+	if err := f.store.DeleteOrganization(ctx, o.ID, o.Slug, &other); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(invites.Lifetime) // the third has expired by the time its record runs

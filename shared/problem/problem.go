@@ -45,6 +45,10 @@ const (
 	TooLarge           Code = "payload_too_large"
 	UnsupportedMedia   Code = "unsupported_media_type"
 	Internal           Code = "internal"
+	// Unavailable: DynamoDB could not serve the request just now
+	// (throttling, a transaction that kept conflicting, a 5xx, a timeout);
+	// the same request may succeed after Retry-After.
+	Unavailable Code = "service_unavailable"
 )
 
 var statusOf = map[Code]int{
@@ -78,6 +82,7 @@ var statusOf = map[Code]int{
 	TooLarge:           http.StatusRequestEntityTooLarge,
 	UnsupportedMedia:   http.StatusUnsupportedMediaType,
 	Internal:           http.StatusInternalServerError,
+	Unavailable:        http.StatusServiceUnavailable,
 }
 
 // FieldError names one invalid request field.

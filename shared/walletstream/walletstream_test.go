@@ -77,7 +77,7 @@ func TestRedeliveredBatch(t *testing.T) {
 	if resp, err := handle(ctx, ev); err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("first delivery: %v %v", resp, err)
 	}
-	if _, _, err := f.store.Post(ctx, ids[0], credits.Posting{Kind: credits.TopUp, Amount: 50, CreatedBy: "usr_test"}, nil); err != nil {
+	if _, _, err := f.store.Post(ctx, ids[0], nil, credits.Posting{Kind: credits.TopUp, Amount: 50, CreatedBy: "usr_test"}, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -170,7 +170,7 @@ func TestDeletedOrg(t *testing.T) {
 	f := newFixture(t)
 	o := f.newOrg(t, 1)
 	ev := f.batch(t, 1)
-	if err := f.store.DeleteOrganization(context.Background(), o.ID, o.Slug, "" /* no caller: every membership goes in the purge */); err != nil {
+	if err := f.store.DeleteOrganization(context.Background(), o.ID, o.Slug, nil /* no caller: every membership goes in the purge */); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := walletstream.Handler(f.store)(context.Background(), ev)
