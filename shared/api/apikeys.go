@@ -135,16 +135,7 @@ func keyName(check *orgs.Check, v string) {
 // keyPermissions checks a key's permissions against the catalog, the key
 // type's ceiling and what the caller holds.
 func keyPermissions(c *call, check *orgs.Check, keyType string, ps []access.Permission) error {
-	seen := map[access.Permission]bool{}
-	for _, p := range ps {
-		switch {
-		case !access.Known(p):
-			check.Add("permissions", "holds "+quoteClip(string(p))+", which is not a permission (see GET /permissions)")
-		case seen[p]:
-			check.Add("permissions", "holds "+string(p)+" twice")
-		}
-		seen[p] = true
-	}
+	checkCatalog(check, ps)
 	for _, p := range apikeys.ForbiddenFor(keyType, ps) {
 		check.Add("permissions", "an ai_agent key never holds "+string(p))
 	}

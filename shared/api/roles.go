@@ -132,8 +132,14 @@ func (f roleFields) check(check *orgs.Check, required bool) {
 		}
 		return
 	}
+	checkCatalog(check, *f.Permissions)
+}
+
+// checkCatalog checks the permissions a request gives (a role's or a
+// key's): each from the catalog, none twice.
+func checkCatalog(check *orgs.Check, ps []access.Permission) {
 	seen := map[access.Permission]bool{}
-	for _, p := range *f.Permissions {
+	for _, p := range ps {
 		switch {
 		case !access.Known(p):
 			check.Add("permissions", "holds "+quoteClip(string(p))+", which is not a permission (see GET /permissions)")
