@@ -29,6 +29,7 @@ import (
 //	idempotency key   ORG#<org>#LEDGER            IDEM#<sha256(key)>          ttl
 //	app instance      ORG#<org>                   APP#<app>                   GSI2 RUNNING#<shard> / <last active>#<app> while running
 //	app log entry     ORG#<org>#APPLOG            <app>#<time>#<ulid>         ttl
+//	subscription      ORG#<org>                   SUBSCRIPTION                GSI2 RENEWAL#<yyyy-mm-dd> / <due>#<org> while a renewal is due
 //
 // Items that own a lookup item elsewhere (an invitation's token lookup)
 // name it in lookup_pk/lookup_sk, so deleting an org finds every lookup
@@ -51,6 +52,8 @@ const (
 	profileSK = "PROFILE"
 	walletSK  = "WALLET"
 	tokenSK   = "TOKEN"
+
+	subscriptionSK = "SUBSCRIPTION"
 )
 
 // Sort keys under ORG#<org>; each with "" is its list's prefix.
@@ -68,6 +71,14 @@ func memberKey(org, user string) map[string]types.AttributeValue {
 }
 func walletKey(org string) map[string]types.AttributeValue   { return key(orgPK(org), walletSK) }
 func profileKey(user string) map[string]types.AttributeValue { return key(userPK(user), profileSK) }
+func subscriptionKey(org string) map[string]types.AttributeValue {
+	return key(orgPK(org), subscriptionSK)
+}
+
+// Subscriptions due for renewal on GSI2, one partition per day of the due
+// time, in due order within it (see DueRenewals).
+func renewalPK(due time.Time) string             { return "RENEWAL#" + due.UTC().Format("2006-01-02") }
+func renewalSK(due time.Time, org string) string { return sortableStamp(due) + "#" + org }
 
 // A user's memberships on GSI1.
 func membershipGSI1SK(org string) string { return "ORG#" + org }
@@ -111,6 +122,7 @@ const (
 	TypeIdempotencyKey  = "idempotency_key"
 	TypeApp             = "app"
 	TypeAppEvent        = "app_event"
+	TypeSubscription    = "subscription"
 )
 
 // Attributes by which an item names a lookup item it owns elsewhere.
