@@ -37,6 +37,9 @@
 	build-ListWalletTransactionsFunction \
 	build-CreateTopUpFunction \
 	build-CreateChargeFunction \
+	build-ListPlansFunction \
+	build-GetSubscriptionFunction \
+	build-ChangeSubscriptionFunction \
 	build-ListAppTemplatesFunction \
 	build-ListAppsFunction \
 	build-InstallAppFunction \
@@ -85,6 +88,9 @@ build-OpenWalletFunction: ; $(call sam_build,open-wallet)
 build-ListWalletTransactionsFunction: ; $(call sam_build,list-wallet-transactions)
 build-CreateTopUpFunction: ; $(call sam_build,create-top-up)
 build-CreateChargeFunction: ; $(call sam_build,create-charge)
+build-ListPlansFunction: ; $(call sam_build,list-plans)
+build-GetSubscriptionFunction: ; $(call sam_build,get-subscription)
+build-ChangeSubscriptionFunction: ; $(call sam_build,change-subscription)
 build-ListAppTemplatesFunction: ; $(call sam_build,list-app-templates)
 build-ListAppsFunction: ; $(call sam_build,list-apps)
 build-InstallAppFunction: ; $(call sam_build,install-app)

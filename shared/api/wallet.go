@@ -121,7 +121,11 @@ func (s *Server) createTopUp(c *call) error {
 	if err := check.Err(); err != nil {
 		return err
 	}
-	return s.post(c, credits.Posting{Kind: credits.TopUp, Amount: amount, Reference: deref(in.Reference)})
+	if err := s.post(c, credits.Posting{Kind: credits.TopUp, Amount: amount, Reference: deref(in.Reference)}); err != nil {
+		return err
+	}
+	s.settlePastDue(c)
+	return nil
 }
 
 func (s *Server) createCharge(c *call) error {
@@ -170,7 +174,9 @@ func (s *Server) post(c *call, p credits.Posting) error {
 // MaxIdempotencyKeyLen bounds the Idempotency-Key header.
 const MaxIdempotencyKeyLen = 255
 
-func idempotency(c *call, p credits.Posting) (*ddb.Idempotency, error) {
+// idempotency reads the request's Idempotency-Key; what the request asks
+// (p, decoded) and its route make the hash a repeat must match.
+func idempotency(c *call, p any) (*ddb.Idempotency, error) {
 	vals, ok := c.r.Header["Idempotency-Key"]
 	if !ok {
 		return nil, nil

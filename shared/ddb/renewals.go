@@ -19,7 +19,7 @@ import (
 // exactly one charges it; the others find the version moved and skip.
 
 // RenewalActor is the ledger's created_by for charges nobody asked for.
-const RenewalActor = "system:renew-subscriptions"
+const RenewalActor = "system"
 
 // DueRenewal is a subscription the renewal index shows due. The index is
 // eventually consistent: Renew re-reads the item before acting.
