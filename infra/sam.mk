@@ -52,7 +52,9 @@
 	build-ListAppLogsFunction \
 	build-CreateWalletFunction \
 	build-SendInvitationFunction \
-	build-StopIdleAppsFunction
+	build-SendBillingEmailFunction \
+	build-StopIdleAppsFunction \
+	build-RenewSubscriptionsFunction
 
 build-GetMeFunction: ; $(call sam_build,get-me)
 build-ListMyOrganizationsFunction: ; $(call sam_build,list-my-organizations)
@@ -103,4 +105,6 @@ build-AccessAppFunction: ; $(call sam_build,access-app)
 build-ListAppLogsFunction: ; $(call sam_build,list-app-logs)
 build-CreateWalletFunction: ; $(call sam_build,create-wallet)
 build-SendInvitationFunction: ; $(call sam_build,send-invitation)
+build-SendBillingEmailFunction: ; $(call sam_build,send-billing-email)
 build-StopIdleAppsFunction: ; $(call sam_build,stop-idle-apps)
+build-RenewSubscriptionsFunction: ; $(call sam_build,renew-subscriptions)

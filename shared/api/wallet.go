@@ -26,6 +26,9 @@ type walletView struct {
 	CreatedAt      *string `json:"created_at"`
 	UpdatedAt      *string `json:"updated_at"`
 	Version        int64   `json:"version"`
+	// LowBalanceThreshold is the balance below which billing contacts
+	// are mailed: the next renewal's price (GET only).
+	LowBalanceThreshold *int64 `json:"low_balance_threshold,omitempty"`
 }
 
 func viewWallet(w credits.Wallet, exists bool) walletView {
@@ -60,14 +63,22 @@ func (s *Server) getWallet(c *call) error {
 	if _, err := query(c.r); err != nil {
 		return err
 	}
+	threshold, err := s.Store.LowBalanceThreshold(c.ctx(), c.orgID)
+	if err != nil {
+		return storeError(err, "Organization")
+	}
 	w, err := s.Store.GetWallet(c.ctx(), c.orgID)
 	if errors.Is(err, ddb.ErrNotFound) {
-		return c.replyVersioned(http.StatusOK, 0, viewWallet(credits.Wallet{OrganizationID: c.orgID}, false))
+		v := viewWallet(credits.Wallet{OrganizationID: c.orgID}, false)
+		v.LowBalanceThreshold = &threshold
+		return c.replyVersioned(http.StatusOK, 0, v)
 	}
 	if err != nil {
 		return err
 	}
-	return c.replyVersioned(http.StatusOK, w.Version, viewWallet(w, true))
+	v := viewWallet(w, true)
+	v.LowBalanceThreshold = &threshold
+	return c.replyVersioned(http.StatusOK, w.Version, v)
 }
 
 // openWallet opens the wallet when the create-wallet consumer has not (yet):

@@ -30,6 +30,7 @@ import (
 //	app instance      ORG#<org>                   APP#<app>                   GSI2 RUNNING#<shard> / <last active>#<app> while running
 //	app log entry     ORG#<org>#APPLOG            <app>#<time>#<ulid>         ttl
 //	subscription      ORG#<org>                   SUBSCRIPTION                GSI2 RENEWAL#<yyyy-mm-dd> / <due>#<org> while a renewal is due
+//	billing notice    ORG#<org>                   NOTICE#<event>              ttl; a billing email's claim and sent-marker
 //
 // Items that own a lookup item elsewhere (an invitation's token lookup)
 // name it in lookup_pk/lookup_sk, so deleting an org finds every lookup
@@ -64,6 +65,7 @@ func invitationSK(inv string) string             { return "INVITE#" + inv }
 func invitationEmailSK(inv, nonce string) string { return "INVITEMAIL#" + inv + "#" + nonce }
 func appSK(app string) string                    { return "APP#" + app }
 func roleNameSK(name string) string              { return "ROLENAME#" + lower(name) }
+func noticeSK(event string) string               { return "NOTICE#" + event }
 
 func orgKey(org string) map[string]types.AttributeValue { return key(orgPK(org), orgSK) }
 func memberKey(org, user string) map[string]types.AttributeValue {
@@ -123,6 +125,7 @@ const (
 	TypeApp             = "app"
 	TypeAppEvent        = "app_event"
 	TypeSubscription    = "subscription"
+	TypeBillingNotice   = "billing_notice"
 )
 
 // Attributes by which an item names a lookup item it owns elsewhere.

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/billing"
@@ -357,11 +356,4 @@ func fits(l plans.Limits) cond {
 		}
 	}
 	return c
-}
-
-// decodeSubscription reads a subscription item's image.
-func decodeSubscription(it item) (billing.Subscription, error) {
-	var r subscriptionRecord
-	err := attributevalue.UnmarshalMap(it, &r)
-	return r.subscription(), err
 }
