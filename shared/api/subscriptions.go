@@ -156,6 +156,9 @@ func (s *Server) settlePastDue(c *call) {
 	if _, err := s.Store.SettlePastDue(c.ctx(), c.orgID, s.BillingPeriod); err != nil {
 		slog.WarnContext(c.ctx(), "settling a past-due subscription after a top-up", "org", c.orgID, "err", err)
 	}
+	if _, err := s.Store.SettleUnpaidApps(c.ctx(), c.orgID, s.BillingPeriod); err != nil {
+		slog.WarnContext(c.ctx(), "charging unpaid apps after a top-up", "org", c.orgID, "err", err)
+	}
 }
 
 // overLimit turns a plan limit's 409 into over_limit while the org is on

@@ -175,3 +175,43 @@ func Warnings(u Usage, l plans.Limits) []Measure {
 	}
 	return out
 }
+
+// How an installed app is paid for (the template's pricing options).
+const (
+	Monthly  = "monthly"
+	Annual   = "annual"
+	OneTime  = "one_time"
+	Lifetime = "lifetime"
+)
+
+// AppBillings lists the options, in the catalog's order.
+var AppBillings = []string{Monthly, Annual, OneTime, Lifetime}
+
+// Recurs reports whether an app billing option charges every period
+// (monthly, annual) rather than once (one_time, lifetime).
+func Recurs(option string) bool { return option == Monthly || option == Annual }
+
+// NextCharge is when an app paid with option for the period starting at
+// start is charged again; zero for options charged once.
+func (p Period) NextCharge(option string, start time.Time) time.Time {
+	switch option {
+	case Monthly:
+		return p.After(start)
+	case Annual:
+		if p.Every > 0 {
+			return start.Add(12 * p.Every)
+		}
+		return start.AddDate(1, 0, 0)
+	}
+	return time.Time{}
+}
+
+// TrialEnd is when a trial of days that starts at start ends. With a short
+// local period (BILLING_PERIOD) a trial scales with it, 30 days to one
+// period, so a local run shows a trial ending within minutes.
+func (p Period) TrialEnd(start time.Time, days int) time.Time {
+	if p.Every > 0 {
+		return start.Add(time.Duration(days) * p.Every / 30)
+	}
+	return start.AddDate(0, 0, days)
+}

@@ -50,6 +50,8 @@ var (
 	// Apps.
 	ErrAppBusy    = errors.New("ddb: the app kept changing under a lifecycle change")
 	ErrPrivateApp = errors.New("ddb: the app is private")
+	// ErrAppUnpaid: the app is stopped until its failed charge is paid.
+	ErrAppUnpaid = errors.New("ddb: the app is stopped unpaid")
 
 	// ErrQuotaExceeded is matched by every QuotaError.
 	ErrQuotaExceeded = errors.New("ddb: quota exceeded")

@@ -31,6 +31,7 @@ import (
 //	app log entry     ORG#<org>#APPLOG            <app>#<time>#<ulid>         ttl
 //	subscription      ORG#<org>                   SUBSCRIPTION                GSI2 RENEWAL#<yyyy-mm-dd> / <due>#<org> while a renewal is due
 //	billing notice    ORG#<org>                   NOTICE#<event>              ttl; a billing email's claim and sent-marker
+//	app billing       ORG#<org>                   APPBILL#<app>               GSI2 RENEWAL#<yyyy-mm-dd> / <due>#<org>#<app> while a charge is due
 //
 // Items that own a lookup item elsewhere (an invitation's token lookup)
 // name it in lookup_pk/lookup_sk, so deleting an org finds every lookup
@@ -66,6 +67,7 @@ func invitationEmailSK(inv, nonce string) string { return "INVITEMAIL#" + inv + 
 func appSK(app string) string                    { return "APP#" + app }
 func roleNameSK(name string) string              { return "ROLENAME#" + lower(name) }
 func noticeSK(event string) string               { return "NOTICE#" + event }
+func appBillingSK(app string) string             { return "APPBILL#" + app }
 
 func orgKey(org string) map[string]types.AttributeValue { return key(orgPK(org), orgSK) }
 func memberKey(org, user string) map[string]types.AttributeValue {
@@ -126,6 +128,7 @@ const (
 	TypeAppEvent        = "app_event"
 	TypeSubscription    = "subscription"
 	TypeBillingNotice   = "billing_notice"
+	TypeAppBilling      = "app_billing"
 )
 
 // Attributes by which an item names a lookup item it owns elsewhere.

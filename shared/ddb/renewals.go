@@ -25,6 +25,7 @@ const RenewalActor = "system"
 // eventually consistent: Renew re-reads the item before acting.
 type DueRenewal struct {
 	OrganizationID string
+	AppID          string // set for an installed app's charge (RenewApp), else the subscription's
 	DueAt          time.Time
 }
 
@@ -36,7 +37,7 @@ func (s *Store) DueRenewals(ctx context.Context, now time.Time, lookback time.Du
 	var out []DueRenewal
 	upTo := sortableStamp(now.Add(time.Nanosecond))
 	for day := now.Add(-lookback).UTC().Truncate(24 * time.Hour); !day.After(now); day = day.Add(24 * time.Hour) {
-		q := onIndex(table.GSI2, renewalPK(day)).sortBefore(upTo).only("organization_id", "GSI2SK")
+		q := onIndex(table.GSI2, renewalPK(day)).sortBefore(upTo).only("organization_id", "app_id", "GSI2SK")
 		in := q.input(s.Table)
 		for {
 			res, err := s.DB.Query(ctx, in)
@@ -46,13 +47,14 @@ func (s *Store) DueRenewals(ctx context.Context, now time.Time, lookback time.Du
 			for _, it := range res.Items {
 				var r struct {
 					OrgID string `dynamodbav:"organization_id"`
+					AppID string `dynamodbav:"app_id"`
 					SK    string `dynamodbav:"GSI2SK"`
 				}
 				if err := attributevalue.UnmarshalMap(it, &r); err != nil {
 					return nil, err
 				}
 				due, _ := time.Parse("2006-01-02T15:04:05.000000000Z", r.SK[:min(len(r.SK), 30)])
-				out = append(out, DueRenewal{OrganizationID: r.OrgID, DueAt: due})
+				out = append(out, DueRenewal{OrganizationID: r.OrgID, AppID: r.AppID, DueAt: due})
 			}
 			if len(res.LastEvaluatedKey) == 0 {
 				break

@@ -354,18 +354,21 @@ func TestConcurrentDebitsNeverOverdraw(t *testing.T) {
 	ctx := context.Background()
 	s, clock, org := billingOrg(t, 30000)
 	mustChange(t, s, org, "pro")
+	app := installPaid(t, s, org, billing.Monthly, 700, 0)
 	clock.Advance(month.After(start0).Sub(start0) + time.Minute)
 	var wg sync.WaitGroup
 	for i := range 200 {
 		wg.Go(func() {
 			var err error
-			switch i % 4 {
+			switch i % 5 {
 			case 0, 1:
 				_, _, err = s.Post(ctx, org, credits.Posting{Kind: credits.Charge, Amount: int64(300 + i), Description: "x", CreatedBy: "usr_t"}, nil)
 			case 2:
 				_, err = s.Renew(ctx, org, clock.Now(), month)
 			case 3:
 				_, _, err = s.ChangePlan(ctx, org, ddb.PlanChange{Plan: "business", Period: month}, nil)
+			case 4:
+				_, err = s.RenewApp(ctx, org, app.ID, clock.Now(), month)
 			}
 			if err != nil && !errors.Is(err, ddb.ErrInsufficientCredits) && !errors.Is(err, ddb.ErrSubscriptionChanged) &&
 				!errors.Is(err, ddb.ErrPastDue) {

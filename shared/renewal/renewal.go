@@ -1,9 +1,10 @@
 // Package renewal is the renew-subscriptions job: run on a schedule, it
-// finds the subscriptions whose period (or grace) has ended through the
+// finds the subscriptions whose period (or grace) has ended, and the
+// installed apps whose trial or period has, through the
 // store's per-day renewal index (a Query per day, never a Scan) and does
 // what each one is due: charge the next period from the wallet, apply a
 // scheduled downgrade, start the grace of a short wallet, or put a lapsed
-// org on free. Every step is one transaction conditioned on the
+// org on free; charge an app, or stop it unpaid. Every step is one transaction conditioned on the
 // subscription as read, so redelivered and overlapping runs charge each
 // period exactly once; the job keeps no state between runs.
 package renewal
@@ -80,7 +81,7 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 		return Result{Outcomes: map[string]int{}}, err
 	}
 	r := Result{Due: len(due), Outcomes: map[string]int{}}
-	work := make(chan string)
+	work := make(chan ddb.DueRenewal)
 	var (
 		mu   sync.Mutex
 		errs []error
@@ -92,8 +93,14 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 	}
 	for range max(1, min(workers, len(due))) {
 		wg.Go(func() {
-			for org := range work {
-				outcome, err := j.Store.Renew(ctx, org, at, j.Period)
+			for d := range work {
+				renew := j.Store.Renew
+				if d.AppID != "" {
+					renew = func(ctx context.Context, org string, at time.Time, p billing.Period) (string, error) {
+						return j.Store.RenewApp(ctx, org, d.AppID, at, p)
+					}
+				}
+				outcome, err := renew(ctx, d.OrganizationID, at, j.Period)
 				mu.Lock()
 				if err != nil {
 					r.Failed++
@@ -106,7 +113,7 @@ func (j *Job) Run(ctx context.Context) (Result, error) {
 		})
 	}
 	for _, d := range due {
-		work <- d.OrganizationID
+		work <- d
 	}
 	close(work)
 	wg.Wait()

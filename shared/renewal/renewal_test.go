@@ -108,7 +108,7 @@ func TestRunsRenewEachPeriodOnce(t *testing.T) {
 		{balance: 5000, plan: "pro"}, {balance: 5000, plan: "pro"}, {balance: 25000, plan: "business"},
 		{balance: 2500, plan: "pro"},                    // short at renewal
 		{balance: 5000, plan: "pro", downgrade: "free"}, // scheduled downgrade
-		{balance: 100},                                  // free
+		{balance: 100}, // free
 	})
 	clock.Advance(month.After(start0).Sub(start0) + time.Minute)
 	job := &renewal.Job{Store: s, Period: month, Now: clock.Now}
@@ -155,6 +155,7 @@ func BenchmarkRenewSubscriptions10k(b *testing.B) {
 		subs[i] = subscriber{balance: 2000 + int64(b.N+1)*2000, plan: "pro"}
 	}
 	seed(b, s, subs)
+	b.ResetTimer() // seeding is not the job's time
 	job := &renewal.Job{Store: s, Period: month, Now: clock.Now}
 	var renewed, calls float64
 	var took time.Duration
