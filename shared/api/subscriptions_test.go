@@ -195,3 +195,36 @@ func TestLapsedSubscription(t *testing.T) {
 		}
 	})
 }
+
+// TestSeatsCannotLeak: an invitation takes its seat when sent and a
+// member keeps theirs while inactive, so accepting an invitation and
+// reactivating a member never pass the seat limit; the org warns at 80 %.
+func TestSeatsCannotLeak(t *testing.T) {
+	f := newFlowEnv(t)
+	org := walletOrg(t, f)
+	invites := "/organizations/" + org + "/invitations"
+	_, token := f.invite(t, owner, org, "seat1@example.com", "")
+	for _, email := range []string{"seat2@example.com", "seat3@example.com", "seat4@example.com"} {
+		f.must(t, 201, owner, "POST", invites, map[string]any{"email": email})
+	}
+	if r := f.must(t, 409, owner, "POST", invites, map[string]any{"email": "seat5@example.com"}); r.Code(t) != "quota_exceeded" {
+		t.Fatalf("a sixth seat: %s", r.Raw)
+	}
+	f.must(t, 200, "seat1@example.com", "POST", "/invitations/"+token+"/accept", nil)
+	member := "/organizations/" + org + "/members/" + userID("seat1@example.com")
+	f.must(t, 200, owner, "PATCH", member, map[string]any{"status": "inactive"})
+	if r := f.must(t, 409, owner, "POST", invites, map[string]any{"email": "seat5@example.com"}); r.Code(t) != "quota_exceeded" {
+		t.Fatalf("an inactive member's seat was given away: %s", r.Raw)
+	}
+	f.must(t, 200, owner, "PATCH", member, map[string]any{"status": "active"})
+	o := as[struct {
+		Warnings []struct {
+			Resource string `json:"resource"`
+			Usage    int    `json:"usage"`
+			Limit    int    `json:"limit"`
+		} `json:"warnings"`
+	}](t, f.must(t, 200, owner, "GET", "/organizations/"+org, nil))
+	if len(o.Warnings) != 1 || o.Warnings[0].Resource != "members" || o.Warnings[0].Usage != 5 || o.Warnings[0].Limit != 5 {
+		t.Fatalf("warnings %+v", o.Warnings)
+	}
+}
