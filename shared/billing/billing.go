@@ -206,6 +206,15 @@ func (p Period) NextCharge(option string, start time.Time) time.Time {
 	return time.Time{}
 }
 
+// GraceEnd is when the grace of a renewal due at due ends: billing.Grace,
+// scaled like a trial with a short local period (7/30 of it).
+func (p Period) GraceEnd(due time.Time) time.Time {
+	if p.Every > 0 {
+		return due.Add(p.Every * 7 / 30)
+	}
+	return due.Add(Grace)
+}
+
 // TrialEnd is when a trial of days that starts at start ends. With a short
 // local period (BILLING_PERIOD) a trial scales with it, 30 days to one
 // period, so a local run shows a trial ending within minutes.

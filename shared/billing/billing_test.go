@@ -94,3 +94,23 @@ func TestDueAt(t *testing.T) {
 func measure(resource string, usage, limit int) billing.Measure {
 	return billing.Measure{Resource: resource, Usage: usage, Limit: limit}
 }
+
+func TestLocalPeriodsScaleTrialAndGrace(t *testing.T) {
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	local := billing.Period{Every: 2 * time.Minute}
+	if got := local.TrialEnd(at, 30).Sub(at); got != 2*time.Minute {
+		t.Fatalf("a 30-day trial on a 2m period: %v", got)
+	}
+	if got := local.GraceEnd(at).Sub(at); got != 28*time.Second {
+		t.Fatalf("grace on a 2m period: %v", got)
+	}
+	if got := (billing.Period{}).GraceEnd(at).Sub(at); got != billing.Grace {
+		t.Fatalf("grace: %v", got)
+	}
+	if got := (billing.Period{}).NextCharge(billing.Annual, at); !got.Equal(at.AddDate(1, 0, 0)) {
+		t.Fatalf("annual: %v", got)
+	}
+	if got := (billing.Period{}).NextCharge(billing.Lifetime, at); !got.IsZero() {
+		t.Fatalf("lifetime charges once: %v", got)
+	}
+}

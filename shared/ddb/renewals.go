@@ -77,7 +77,7 @@ const (
 // Renew does what is due on an org's subscription at now: charges the next
 // period (at the pending plan's price when a downgrade is scheduled),
 // applies a downgrade to free, moves a short wallet's subscription to
-// past_due with billing.Grace to pay, and once the grace ends unpaid puts
+// past_due with billing.Grace to pay (period.GraceEnd), and once the grace ends unpaid puts
 // the org on free (over_limit when its usage exceeds free's limits;
 // nothing is deleted). It returns what it did; NotDue when nothing was due
 // or a concurrent run did it first.
@@ -104,7 +104,7 @@ func (s *Store) Renew(ctx context.Context, orgID string, now time.Time, period b
 			outcome, err = FellBack, s.fallBack(ctx, st, now)
 		} else {
 			next := sub
-			next.Status, next.GraceEndsAt, next.Version = billing.PastDue, sub.PeriodEnd.Add(billing.Grace), sub.Version+1
+			next.Status, next.GraceEndsAt, next.Version = billing.PastDue, period.GraceEnd(sub.PeriodEnd), sub.Version+1
 			outcome, err = WentPastDue, s.txn().putSubscription(newSubscriptionRecord(next, now), sub.Version).
 				check(orgKey(orgID), orgActive, ErrNotFound).run(ctx)
 		}
