@@ -207,13 +207,14 @@ func (s *Store) ChangePlan(ctx context.Context, orgID string, c PlanChange, idem
 	default: // upgrade, at once
 		next.Plan = target.ID
 		amount := target.Price
+		what := "period"
 		if sub.PeriodEnd.IsZero() || current == 0 {
 			next.PeriodStart, next.PeriodEnd = now, c.Period.After(now)
 		} else {
-			amount = billing.Prorate(current, target.Price, sub.PeriodStart, sub.PeriodEnd, now)
+			amount, what = billing.Prorate(current, target.Price, sub.PeriodStart, sub.PeriodEnd, now), "prorated"
 		}
 		if amount > 0 {
-			e := newCharge(orgID, amount, fmt.Sprintf("Plan %s: upgrade from %s, prorated to %s", target.ID, sub.Plan,
+			e := newCharge(orgID, amount, fmt.Sprintf("Plan %s: upgrade from %s, %s to %s", target.ID, sub.Plan, what,
 				next.PeriodEnd.UTC().Format(time.RFC3339)), c.Actor, now)
 			charge = &e
 			next.LastChargeID = e.ID
