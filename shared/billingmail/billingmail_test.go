@@ -14,6 +14,7 @@ import (
 	"github.com/orgplane/orgplane/shared/ddbtest"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
+	"github.com/orgplane/orgplane/shared/smtp"
 	"github.com/orgplane/orgplane/shared/tablestream"
 	"github.com/orgplane/orgplane/shared/testkit"
 	"github.com/orgplane/orgplane/shared/triggers"
@@ -147,5 +148,22 @@ func TestNoMailWithoutRenewal(t *testing.T) {
 	f.deliver(t, 3, 1) // the scheduling, the downgrade and the charge
 	if msgs := f.outbox.Messages(); len(msgs) != 0 {
 		t.Fatalf("emails %+v", msgs)
+	}
+}
+
+// TestLowBalanceThroughMailDev sends through the SMTP sender to a real
+// MailDev, delivering the batch five times: one email arrives.
+func TestLowBalanceThroughMailDev(t *testing.T) {
+	md := testkit.StartMailDev(t)
+	f := newFixture(t, 2500)
+	c, _ := triggers.FindStream(billingmail.Name)
+	f.handle = c.New(triggers.Deps{Store: f.store, Mail: &smtp.Sender{Addr: md.SMTPAddr, From: "Orgplane <billing@orgplane.local>"},
+		AppURL: "https://app.test", Now: f.clock.Now})
+	f.post(t, credits.Charge, 1000) // 1500: below the next renewal's 2000
+	f.deliver(t, 1, 5)
+	got := md.WaitInbox(t, 1)
+	if len(got) != 1 || got[0].Subject != "Your Orgplane credits are running low" || len(got[0].To) != 1 ||
+		got[0].To[0].Address != "owner@low.test" || !strings.Contains(got[0].Text, "1500 credits") {
+		t.Fatalf("MailDev holds %+v", got)
 	}
 }
