@@ -481,3 +481,47 @@ func TestScheduleStopIdleApps(t *testing.T) {
 		t.Errorf("app %s after the run: status %v, stop_reason %v; want stopped, idle", appID, got["status"], got["stop_reason"])
 	}
 }
+
+// subscribedOrg is an org on pro whose wallet holds 2000 after the upgrade.
+func (f *functions) subscribedOrg(t *testing.T) string {
+	t.Helper()
+	org := f.call(t, "POST", "/organizations", `{"name":"Acme Billing"}`)["id"].(string)
+	f.call(t, "POST", "/organizations/"+org+"/wallet", "")
+	f.call(t, "POST", "/organizations/"+org+"/wallet/top-ups", `{"amount":4000}`)
+	if got := f.call(t, "PUT", "/organizations/"+org+"/subscription", `{"plan":"pro"}`); got["plan"] != "pro" {
+		t.Fatalf("upgrade: %v", got)
+	}
+	return org
+}
+
+func TestScheduleRenewSubscriptions(t *testing.T) {
+	f := newFunctions(t)
+	org := f.subscribedOrg(t)
+	s, ok := triggers.FindSchedule("renew-subscriptions")
+	if !ok {
+		t.Fatal("no schedule renew-subscriptions")
+	}
+	// The run happens after the month has ended; twice, as a retried
+	// invocation would: one charge.
+	deps := f.app.Deps()
+	deps.Now = func() time.Time { return time.Now().AddDate(0, 1, 1) }
+	for range 2 {
+		invoke(t, s.New(deps), f.load(t, "schedule-renew-subscriptions.json"), nil)
+	}
+	if w := f.call(t, "GET", "/organizations/"+org+"/wallet", ""); w["balance"] != float64(0) {
+		t.Errorf("wallet after the renewal: %v, want balance 0 (two charges of 2000)", w)
+	}
+}
+
+func TestStreamWalletLowBalance(t *testing.T) {
+	f := newFunctions(t)
+	f.vars["ORG_ID"] = f.subscribedOrg(t)
+	for range 2 { // redelivered: one email
+		if got := failures(f.stream(t, "stream-wallet-low-balance.json", "send-billing-email")); len(got) != 0 {
+			t.Fatalf("failures %v, want none", got)
+		}
+	}
+	if msgs := f.mail.Messages(); len(msgs) != 1 || msgs[0].Subject != "Your Orgplane credits are running low" {
+		t.Fatalf("emails %+v, want one low-balance email", msgs)
+	}
+}

@@ -47,6 +47,9 @@
 	build-ListWalletTransactionsFunction \
 	build-CreateTopUpFunction \
 	build-CreateChargeFunction \
+	build-ListPlansFunction \
+	build-GetSubscriptionFunction \
+	build-ChangeSubscriptionFunction \
 	build-ListAppTemplatesFunction \
 	build-ListAppsFunction \
 	build-InstallAppFunction \
@@ -59,7 +62,9 @@
 	build-ListAppLogsFunction \
 	build-CreateWalletFunction \
 	build-SendInvitationFunction \
-	build-StopIdleAppsFunction
+	build-SendBillingEmailFunction \
+	build-StopIdleAppsFunction \
+	build-RenewSubscriptionsFunction
 
 build-GetMeFunction: ; $(call sam_build,get-me)
 build-ListMyOrganizationsFunction: ; $(call sam_build,list-my-organizations)
@@ -105,6 +110,9 @@ build-OpenWalletFunction: ; $(call sam_build,open-wallet)
 build-ListWalletTransactionsFunction: ; $(call sam_build,list-wallet-transactions)
 build-CreateTopUpFunction: ; $(call sam_build,create-top-up)
 build-CreateChargeFunction: ; $(call sam_build,create-charge)
+build-ListPlansFunction: ; $(call sam_build,list-plans)
+build-GetSubscriptionFunction: ; $(call sam_build,get-subscription)
+build-ChangeSubscriptionFunction: ; $(call sam_build,change-subscription)
 build-ListAppTemplatesFunction: ; $(call sam_build,list-app-templates)
 build-ListAppsFunction: ; $(call sam_build,list-apps)
 build-InstallAppFunction: ; $(call sam_build,install-app)
@@ -117,4 +125,6 @@ build-AccessAppFunction: ; $(call sam_build,access-app)
 build-ListAppLogsFunction: ; $(call sam_build,list-app-logs)
 build-CreateWalletFunction: ; $(call sam_build,create-wallet)
 build-SendInvitationFunction: ; $(call sam_build,send-invitation)
+build-SendBillingEmailFunction: ; $(call sam_build,send-billing-email)
 build-StopIdleAppsFunction: ; $(call sam_build,stop-idle-apps)
+build-RenewSubscriptionsFunction: ; $(call sam_build,renew-subscriptions)

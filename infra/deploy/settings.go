@@ -14,6 +14,9 @@ const (
 	// EnvAppIdleTimeout (a Go duration) overrides how long an app
 	// instance may go without access before the schedule stops it.
 	EnvAppIdleTimeout = "APP_IDLE_TIMEOUT"
+	// EnvBillingPeriod (a Go duration) shortens subscription periods for
+	// local runs (BILLING_PERIOD=2m); AWS never sets it: a calendar month.
+	EnvBillingPeriod = "BILLING_PERIOD"
 	// EnvDynamoDBEndpoint is set only locally (sam local against DynamoDB
 	// Local); in AWS the SDK's regional endpoint is used.
 	EnvDynamoDBEndpoint = "DYNAMODB_ENDPOINT"
@@ -76,7 +79,7 @@ const FailureQueueRetention = 14 * 24 * time.Hour
 
 // OptionalEnv is given to every function only where it is configured
 // (the CDK context appIdleTimeout; APP_IDLE_TIMEOUT of the local stack).
-var OptionalEnv = []string{EnvAppIdleTimeout}
+var OptionalEnv = []string{EnvAppIdleTimeout, EnvBillingPeriod}
 
 // Env names the variables the function is given in AWS: CommonEnv, and
 // MAIL_FROM if it sends email. The CDK stack, template.yaml and Lambda

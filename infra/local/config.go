@@ -27,6 +27,7 @@ type config struct {
 	MailFrom         string        // MAIL_FROM
 	ScheduleEvery    time.Duration // SCHEDULE_EVERY: run every schedule this often
 	AppIdleTimeout   string        // APP_IDLE_TIMEOUT: passed to the functions
+	BillingPeriod    string        // BILLING_PERIOD: passed to the functions
 	Verbose          bool          // -v: show DynamoDB Local's and MailDev's output
 	Lambda           bool          // LAMBDA or -lambda: serve through the functions' bootstrap binaries
 	Emulator         string        // LAMBDA_RIE: the aws-lambda-rie executable
@@ -79,6 +80,7 @@ Environment (defaults in brackets):
                             keys for cursors and invitation tokens [random per run; kept in .local/ with PERSIST]
   SCHEDULE_EVERY            run every schedule this often (e.g. 10s) instead of its own rate
   APP_IDLE_TIMEOUT          passed to the app (idle apps are stopped after it)
+  BILLING_PERIOD            passed to the app: subscription period (e.g. 2m) instead of a month
   LAMBDA [0]                1 serves through the functions' binaries (make run LAMBDA=1 builds them)
   LAMBDA_RIE [.local/bin/aws-lambda-rie]
                             the Runtime Interface Emulator
@@ -113,6 +115,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		MailFrom:         or(getenv("MAIL_FROM"), "Orgplane <no-reply@orgplane.local>"),
 		Verbose:          *verbose,
 		AppIdleTimeout:   getenv("APP_IDLE_TIMEOUT"),
+		BillingPeriod:    getenv("BILLING_PERIOD"),
 		Emulator:         getenv("LAMBDA_RIE"),
 		FunctionsDir:     getenv("LAMBDA_FUNCTIONS_DIR"),
 	}
@@ -181,6 +184,7 @@ func (c config) appEnv() map[string]string {
 		"SMTP_ADDR":         c.SMTPAddr,
 		"MAIL_FROM":         c.MailFrom,
 		"APP_IDLE_TIMEOUT":  c.AppIdleTimeout,
+		"BILLING_PERIOD":    c.BillingPeriod,
 	}
 }
 

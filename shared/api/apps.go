@@ -108,6 +108,7 @@ func (s *Server) installApp(c *call) error {
 		Name       *string           `json:"name"`
 		Env        map[string]string `json:"env"`
 		Access     *accessInput      `json:"access"`
+		Billing    *string           `json:"billing"`
 	}
 	if err := c.decode(&in); err != nil {
 		return err
@@ -141,11 +142,12 @@ func (s *Server) installApp(c *call) error {
 			visibility = *in.Access.Visibility
 		}
 	}
+	option, price := appBilling(&check, t, in.Billing)
 	if err := check.Err(); err != nil {
 		return err
 	}
 	i, err := s.Store.InstallApp(c.ctx(), ddb.NewApp{By: c.member, TemplateID: t.ID, Name: name,
-		Env: env, Visibility: visibility, TrialDays: t.TrialDays})
+		Env: env, Visibility: visibility, TrialDays: t.TrialDays, Billing: option, Price: price, Period: s.BillingPeriod})
 	if err != nil {
 		return storeError(err, "Organization")
 	}

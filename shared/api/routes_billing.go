@@ -9,4 +9,7 @@ var walletRoutes = []Route{
 	{Name: "list-wallet-transactions", Method: "GET", Path: "/organizations/{org}/wallet/transactions", Permission: access.BillingRead, handle: (*Server).listWalletTransactions},
 	{Name: "create-top-up", Method: "POST", Path: "/organizations/{org}/wallet/top-ups", Permission: access.BillingManage, Writes: true, Body: true, handle: (*Server).createTopUp},
 	{Name: "create-charge", Method: "POST", Path: "/organizations/{org}/wallet/charges", Permission: access.CreditsSpend, Writes: true, Body: true, handle: (*Server).createCharge},
+	{Name: "list-plans", Method: "GET", Path: "/plans", Public: true, handle: (*Server).listPlans},
+	{Name: "get-subscription", Method: "GET", Path: "/organizations/{org}/subscription", Permission: access.BillingRead, handle: (*Server).getSubscription},
+	{Name: "change-subscription", Method: "PUT", Path: "/organizations/{org}/subscription", Permission: access.BillingManage, Writes: true, Body: true, handle: (*Server).changeSubscription},
 }

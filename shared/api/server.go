@@ -17,6 +17,7 @@ import (
 	"github.com/orgplane/orgplane/shared/access"
 	"github.com/orgplane/orgplane/shared/apikeys"
 	"github.com/orgplane/orgplane/shared/auth"
+	"github.com/orgplane/orgplane/shared/billing"
 	"github.com/orgplane/orgplane/shared/cursor"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/ids"
@@ -41,6 +42,8 @@ type Server struct {
 	Now     func() time.Time
 	// InviteSecret derives invitation tokens (see package invites).
 	InviteSecret invites.Secret
+	// BillingPeriod is the length of a new subscription period.
+	BillingPeriod billing.Period
 }
 
 type handlerFunc func(*Server, *call) error
@@ -138,7 +141,7 @@ func (s *Server) serve(rt Route) http.Handler {
 			err = rt.handle(s, c)
 		}
 		if err != nil {
-			WriteProblem(w, r, storeError(err, rt.subject()))
+			WriteProblem(w, r, s.overLimit(c, storeError(err, rt.subject())))
 		}
 	})
 }

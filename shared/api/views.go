@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/orgplane/orgplane/shared/billing"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/orgs"
 	"github.com/orgplane/orgplane/shared/plans"
@@ -62,6 +63,7 @@ type orgView struct {
 	AppCount                int               `json:"app_count"`
 	WalletStatus            string            `json:"wallet_status"`
 	Limits                  plans.Limits      `json:"limits"`
+	Warnings                []measureView     `json:"warnings"` // usage at 80 % of a limit or more
 	CreatedAt               string            `json:"created_at"`
 	UpdatedAt               string            `json:"updated_at"`
 	Version                 int64             `json:"version"`
@@ -77,7 +79,7 @@ func viewOrg(o orgs.Organization) orgView {
 		BillingEmail: strOrNil(o.BillingEmail), Plan: o.Plan, Personal: o.Personal,
 		MemberCount: o.Counts.Members, PendingInvitationCount: o.Counts.PendingInvitations,
 		ProjectCount: o.Counts.Projects, APIKeyCount: o.Counts.APIKeys, AppCount: o.Counts.Apps,
-		WalletStatus: wallet, Limits: o.Limits(), CreatedAt: ts(o.CreatedAt), UpdatedAt: ts(o.UpdatedAt), Version: o.Version}
+		WalletStatus: wallet, Limits: o.Limits(), Warnings: viewMeasures(billing.Warnings(ddb.UsageOf(o), o.Limits())), CreatedAt: ts(o.CreatedAt), UpdatedAt: ts(o.UpdatedAt), Version: o.Version}
 	if v.Branding == nil {
 		v.Branding = map[string]string{}
 	}

@@ -62,6 +62,7 @@ type appView struct {
 	StartedAt      string            `json:"started_at"`
 	StoppedAt      *string           `json:"stopped_at"`
 	TrialEndsAt    *string           `json:"trial_ends_at"`
+	Billing        *string           `json:"billing"` // how it is paid; null when free
 	CreatedBy      string            `json:"created_by"`
 	CreatedAt      string            `json:"created_at"`
 	UpdatedAt      string            `json:"updated_at"`
@@ -75,7 +76,7 @@ func viewApp(i apps.Instance) appView {
 		Status: i.Status, Health: i.Health(), StopReason: strOrNil(i.StopReason),
 		Env: catalog.Masked(i.TemplateID, i.Env), Access: appAccessView{Visibility: i.Access.Visibility},
 		LastActiveAt: ts(i.LastActiveAt), StartedAt: ts(i.StartedAt), StoppedAt: tsOrNil(i.StoppedAt),
-		TrialEndsAt: tsOrNil(i.TrialEndsAt), CreatedBy: i.CreatedBy, CreatedAt: ts(i.CreatedAt),
+		TrialEndsAt: tsOrNil(i.TrialEndsAt), Billing: strOrNil(i.Billing), CreatedBy: i.CreatedBy, CreatedAt: ts(i.CreatedAt),
 		UpdatedAt: ts(i.UpdatedAt), Version: i.Version}
 }
 

@@ -27,6 +27,9 @@ type walletView struct {
 	CreatedAt      *string `json:"created_at"`
 	UpdatedAt      *string `json:"updated_at"`
 	Version        int64   `json:"version"`
+	// LowBalanceThreshold is the balance below which billing contacts
+	// are mailed: the next renewal's price (GET only).
+	LowBalanceThreshold *int64 `json:"low_balance_threshold,omitempty"`
 }
 
 func viewWallet(w credits.Wallet, exists bool) walletView {
@@ -61,14 +64,22 @@ func (s *Server) getWallet(c *call) error {
 	if _, err := query(c.r); err != nil {
 		return err
 	}
+	threshold, err := s.Store.LowBalanceThreshold(c.ctx(), c.orgID)
+	if err != nil {
+		return storeError(err, "Organization")
+	}
 	w, err := s.Store.GetWallet(c.ctx(), c.orgID)
 	if errors.Is(err, ddb.ErrNotFound) {
-		return c.replyVersioned(http.StatusOK, 0, viewWallet(credits.Wallet{OrganizationID: c.orgID}, false))
+		v := viewWallet(credits.Wallet{OrganizationID: c.orgID}, false)
+		v.LowBalanceThreshold = &threshold
+		return c.replyVersioned(http.StatusOK, 0, v)
 	}
 	if err != nil {
 		return err
 	}
-	return c.replyVersioned(http.StatusOK, w.Version, viewWallet(w, true))
+	v := viewWallet(w, true)
+	v.LowBalanceThreshold = &threshold
+	return c.replyVersioned(http.StatusOK, w.Version, v)
 }
 
 // openWallet opens the wallet when the create-wallet consumer has not (yet):
@@ -122,7 +133,11 @@ func (s *Server) createTopUp(c *call) error {
 	if err := check.Err(); err != nil {
 		return err
 	}
-	return s.post(c, credits.Posting{Kind: credits.TopUp, Amount: amount, Reference: deref(in.Reference)})
+	if err := s.post(c, credits.Posting{Kind: credits.TopUp, Amount: amount, Reference: deref(in.Reference)}); err != nil {
+		return err
+	}
+	s.settlePastDue(c)
+	return nil
 }
 
 func (s *Server) createCharge(c *call) error {
@@ -179,7 +194,9 @@ func (s *Server) post(c *call, p credits.Posting) error {
 // MaxIdempotencyKeyLen bounds the Idempotency-Key header.
 const MaxIdempotencyKeyLen = 255
 
-func idempotency(c *call, p credits.Posting) (*ddb.Idempotency, error) {
+// idempotency reads the request's Idempotency-Key; what the request asks
+// (p, decoded) and its route make the hash a repeat must match.
+func idempotency(c *call, p any) (*ddb.Idempotency, error) {
 	vals, ok := c.r.Header["Idempotency-Key"]
 	if !ok {
 		return nil, nil

@@ -21,6 +21,7 @@ import (
 	"github.com/orgplane/orgplane/shared/api"
 	"github.com/orgplane/orgplane/shared/auth"
 	"github.com/orgplane/orgplane/shared/autostop"
+	"github.com/orgplane/orgplane/shared/billing"
 	"github.com/orgplane/orgplane/shared/cursor"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/invites"
@@ -51,6 +52,9 @@ type Config struct {
 	// IdleTimeout is APP_IDLE_TIMEOUT, a Go duration ("12h", "4s"): app
 	// instances without access for this long are stopped. Default 12h.
 	IdleTimeout time.Duration
+	// BillingPeriod is BILLING_PERIOD, a Go duration ("2m") that replaces
+	// the calendar month of subscription periods; for local runs only.
+	BillingPeriod billing.Period
 }
 
 // FromEnv reads the configuration and checks what is required.
@@ -92,6 +96,13 @@ func FromEnv() (Config, error) {
 			missing = append(missing, fmt.Errorf("APP_IDLE_TIMEOUT %q must be a positive Go duration such as 12h or 90m", v))
 		}
 		c.IdleTimeout = d
+	}
+	if v := os.Getenv("BILLING_PERIOD"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			missing = append(missing, fmt.Errorf("BILLING_PERIOD %q must be a positive Go duration such as 2m", v))
+		}
+		c.BillingPeriod = billing.Period{Every: d}
 	}
 	return c, errors.Join(missing...)
 }
@@ -166,7 +177,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 		Config: c,
 		Store:  store,
 		API: &api.Server{Store: store, Auth: verifier, Cursors: cursor.Codec{Secret: []byte(c.CursorSecret)}, Now: time.Now,
-			InviteSecret: invites.Secret(c.InviteTokenSecret)},
+			InviteSecret: invites.Secret(c.InviteTokenSecret), BillingPeriod: c.BillingPeriod},
 		Mail: mailer,
 	}, nil
 }
@@ -198,7 +209,7 @@ func (a *App) Route(name string) http.Handler {
 // Deps are the dependencies of stream consumers and scheduled jobs.
 func (a *App) Deps() triggers.Deps {
 	return triggers.Deps{Store: a.Store, AppURL: a.Config.AppURL, Now: time.Now, IdleTimeout: a.Config.IdleTimeout,
-		Mail: a.Mail, InviteSecret: invites.Secret(a.Config.InviteTokenSecret)}
+		Mail: a.Mail, InviteSecret: invites.Secret(a.Config.InviteTokenSecret), BillingPeriod: a.Config.BillingPeriod}
 }
 
 // Stream is the Lambda handler of a stream consumer's function.

@@ -20,6 +20,7 @@ const (
 const (
 	StopManual = "manual" // someone called stop
 	StopIdle   = "idle"   // the scheduled job: no access for the idle timeout
+	StopUnpaid = "unpaid" // the renewal job found the wallet short; payment starts it
 )
 
 // Health values. Orgplane runs no probe inside apps, so health follows the
@@ -65,6 +66,7 @@ type Instance struct {
 	StoppedAt    time.Time // zero while running
 	LastActiveAt time.Time
 	TrialEndsAt  time.Time // zero without a trial
+	Billing      string    // how it is paid for (monthly, annual, one_time, lifetime); "" when free
 	Version      int64
 }
 
@@ -89,6 +91,7 @@ const (
 const (
 	StartedByAccess  = "access"
 	StartedByRestart = "restart"
+	StartedByPayment = "payment" // the charge that had failed went through
 )
 
 // Actor types.

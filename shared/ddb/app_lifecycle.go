@@ -56,6 +56,9 @@ func (s *Store) RestartApp(ctx context.Context, by orgs.Member, appID string) (a
 		if err != nil {
 			return cur, err
 		}
+		if cur.StopReason == apps.StopUnpaid {
+			return cur, ErrAppUnpaid
+		}
 		kind, reason := apps.Restarted, ""
 		if cur.Status == apps.Stopped {
 			kind, reason = apps.Started, apps.StartedByRestart
@@ -111,6 +114,9 @@ func (s *Store) AccessApp(ctx context.Context, orgID, appID string, actor apps.A
 		}
 		if cur.Status != apps.Stopped {
 			continue // it started meanwhile: record the access on it
+		}
+		if cur.StopReason == apps.StopUnpaid {
+			return cur.instance(), ErrAppUnpaid
 		}
 		next, err := s.start(ctx, cur.instance(), versionIs(cur.Version).and(attrIs("status", apps.Stopped)),
 			apps.Started, apps.StartedByAccess, actor, nil)

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/apps"
+	"github.com/orgplane/orgplane/shared/billing"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
 )
@@ -59,6 +60,7 @@ type appRecord struct {
 	// condition and embedded in GSI2SK.
 	LastActiveAt string `dynamodbav:"last_active_at"`
 	TrialEndsAt  string `dynamodbav:"trial_ends_at,omitempty"`
+	Billing      string `dynamodbav:"billing,omitempty"`
 	Version      int64  `dynamodbav:"version"`
 }
 
@@ -67,7 +69,7 @@ func newAppRecord(i apps.Instance) appRecord {
 		ID: i.ID, OrgID: i.OrganizationID, TemplateID: i.TemplateID, Name: i.Name,
 		Status: i.Status, StopReason: i.StopReason, Env: i.Env, Visibility: i.Access.Visibility,
 		CreatedBy: i.CreatedBy, CreatedAt: stamp(i.CreatedAt), UpdatedAt: stamp(i.UpdatedAt),
-		StartedAt: stamp(i.StartedAt), LastActiveAt: sortableStamp(i.LastActiveAt), Version: i.Version}
+		StartedAt: stamp(i.StartedAt), LastActiveAt: sortableStamp(i.LastActiveAt), Billing: i.Billing, Version: i.Version}
 	if r.Env == nil {
 		r.Env = map[string]string{}
 	}
@@ -88,7 +90,7 @@ func (r appRecord) instance() apps.Instance {
 		Status: r.Status, StopReason: r.StopReason, Env: r.Env, Access: apps.Access{Visibility: r.Visibility},
 		CreatedBy: r.CreatedBy, CreatedAt: parseStamp(r.CreatedAt), UpdatedAt: parseStamp(r.UpdatedAt),
 		StartedAt: parseStamp(r.StartedAt), StoppedAt: parseStamp(r.StoppedAt),
-		LastActiveAt: parseStamp(r.LastActiveAt), TrialEndsAt: parseStamp(r.TrialEndsAt), Version: r.Version}
+		LastActiveAt: parseStamp(r.LastActiveAt), TrialEndsAt: parseStamp(r.TrialEndsAt), Billing: r.Billing, Version: r.Version}
 	if i.Env == nil {
 		i.Env = map[string]string{}
 	}
@@ -135,6 +137,11 @@ type NewApp struct {
 	Env        map[string]string // validated, defaults applied
 	Visibility string
 	TrialDays  int
+	// Billing is how the install pays (billing.Monthly, …) and Price what
+	// that costs; a price of 0 installs it free. Period sizes the trial.
+	Billing string
+	Price   int64
+	Period  billing.Period
 }
 
 // InstallApp adds a running instance. The org's app counter moves in the
@@ -148,14 +155,18 @@ func (s *Store) InstallApp(ctx context.Context, in NewApp) (apps.Instance, error
 		Name: strings.TrimSpace(in.Name), Status: apps.Running, Env: in.Env, Access: apps.Access{Visibility: in.Visibility},
 		CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now, StartedAt: now, LastActiveAt: now, Version: 1}
 	if in.TrialDays > 0 {
-		i.TrialEndsAt = now.AddDate(0, 0, in.TrialDays)
+		i.TrialEndsAt = in.Period.TrialEnd(now, in.TrialDays)
 	}
-	err := s.txn().
+	i.Billing = in.Billing
+	t := s.txn().
 		update(orgKey(orgID), s.counters(counts{apps: 1}), orgActive.and(roomFor(appRoom)), orgGoneOr(QuotaError{appRoom.resource})).
 		put(marshal(newAppRecord(i)), notExists, nil).
 		logApp(i, apps.Installed, "", nil, actor, now).
-		actorHolds(in.By).
-		run(ctx)
+		actorHolds(in.By)
+	if in.Price > 0 {
+		t.put(marshal(newAppBilling(i, in.Billing, in.Price, now)), notExists, nil)
+	}
+	err := t.run(ctx)
 	if err != nil {
 		return apps.Instance{}, err
 	}
@@ -239,6 +250,7 @@ func (s *Store) UpdateApp(ctx context.Context, by orgs.Member, current apps.Inst
 func (s *Store) UninstallApp(ctx context.Context, by orgs.Member, current apps.Instance) error {
 	return s.txn().
 		del(appKey(current.OrganizationID, current.ID), exists, ErrNotFound).
+		del(appBillingKey(current.OrganizationID, current.ID), nil, nil).
 		update(orgKey(current.OrganizationID), s.counters(counts{apps: -1}), exists, ErrNotFound).
 		actorHolds(by).
 		run(ctx)

@@ -7,6 +7,8 @@ import (
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+
+	"github.com/orgplane/orgplane/shared/billing"
 )
 
 // The store's domain errors. They say what happened to the data; package
@@ -53,6 +55,8 @@ var (
 	// Apps.
 	ErrAppBusy    = errors.New("ddb: the app kept changing under a lifecycle change")
 	ErrPrivateApp = errors.New("ddb: the app is private")
+	// ErrAppUnpaid: the app is stopped until its failed charge is paid.
+	ErrAppUnpaid = errors.New("ddb: the app is stopped unpaid")
 
 	// ErrQuotaExceeded is matched by every QuotaError.
 	ErrQuotaExceeded = errors.New("ddb: quota exceeded")
@@ -102,3 +106,30 @@ func Transient(err error) bool {
 	var netErr net.Error
 	return errors.As(err, &netErr) && netErr.Timeout()
 }
+
+// ShortError: a charge found the wallet short; it matches
+// ErrInsufficientCredits. Balance is the wallet's as the charge saw it.
+type ShortError struct {
+	Required, Balance int64
+}
+
+func (e ShortError) Error() string {
+	return fmt.Sprintf("ddb: the balance %d is short of %d", e.Balance, e.Required)
+}
+func (e ShortError) Is(target error) bool { return target == ErrInsufficientCredits }
+
+// Subscriptions.
+var (
+	// ErrPastDue: the subscription's renewal is unpaid; a top-up settles it.
+	ErrPastDue = errors.New("ddb: the subscription is past due")
+	// ErrSubscriptionChanged: a concurrent change to the subscription won.
+	ErrSubscriptionChanged = errors.New("ddb: the subscription changed meanwhile")
+)
+
+// PlanLimitsError: the org uses more than the plan it would move to
+// allows; Violations lists every resource over its limit.
+type PlanLimitsError struct {
+	Violations []billing.Measure
+}
+
+func (e PlanLimitsError) Error() string { return "ddb: usage exceeds the plan's limits" }

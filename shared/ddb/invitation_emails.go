@@ -139,15 +139,28 @@ func sendRequestKey(e InvitationEmail) map[string]types.AttributeValue {
 
 // MarkInvitationEmailSent records that the claimed request was sent.
 func (s *Store) MarkInvitationEmailSent(ctx context.Context, e InvitationEmail, claimID, messageID string) error {
+	return s.markClaimSent(ctx, sendRequestKey(e), claimID, messageID)
+}
+
+// markClaimSent records on a claimed marker item (a send request, a
+// billing notice) that its email went out; ErrClaimLost when the claim
+// is no longer the caller's.
+func (s *Store) markClaimSent(ctx context.Context, k map[string]types.AttributeValue, claimID, messageID string) error {
 	sent := newUpdate().setValue("sent_at", stamp(s.now())).setValue("message_id", messageID).remove("claimed_until")
-	return s.updateItem(ctx, sendRequestKey(e), sent, attrIs("claim_id", claimID), ErrClaimLost, nil)
+	return s.updateItem(ctx, k, sent, attrIs("claim_id", claimID), ErrClaimLost, nil)
 }
 
 // ReleaseInvitationEmail gives up a claim after a failed send, so the
 // redelivered record can be taken again at once.
 func (s *Store) ReleaseInvitationEmail(ctx context.Context, e InvitationEmail, claimID string) error {
+	return s.releaseClaim(ctx, sendRequestKey(e), claimID)
+}
+
+// releaseClaim gives up the caller's claim on a marker item that was not
+// sent, so a redelivered record can take it at once.
+func (s *Store) releaseClaim(ctx context.Context, k map[string]types.AttributeValue, claimID string) error {
 	release := newUpdate().remove("claim_id", "claimed_until")
-	err := s.updateItem(ctx, sendRequestKey(e), release, attrIs("claim_id", claimID).and(absent("sent_at")), errNotHeld, nil)
+	err := s.updateItem(ctx, k, release, attrIs("claim_id", claimID).and(absent("sent_at")), errNotHeld, nil)
 	if errors.Is(err, errNotHeld) {
 		return nil
 	}

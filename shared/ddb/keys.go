@@ -36,6 +36,9 @@ import (
 //	idempotency key   ORG#<org>#LEDGER            IDEM#<sha256(key)>          ttl
 //	app instance      ORG#<org>                   APP#<app>                   GSI2 RUNNING#<shard> / <last active>#<app> while running
 //	app log entry     ORG#<org>#APPLOG            <app>#<time>#<ulid>         ttl
+//	subscription      ORG#<org>                   SUBSCRIPTION                GSI2 RENEWAL#<yyyy-mm-dd> / <due>#<org> while a renewal is due
+//	billing notice    ORG#<org>                   NOTICE#<event>              ttl; a billing email's claim and sent-marker
+//	app billing       ORG#<org>                   APPBILL#<app>               GSI2 RENEWAL#<yyyy-mm-dd> / <due>#<org>#<app> while a charge is due
 //
 // Items that own a lookup item elsewhere (an invitation's token lookup)
 // name it in lookup_pk/lookup_sk, so deleting an org finds every lookup
@@ -58,6 +61,8 @@ const (
 	profileSK = "PROFILE"
 	walletSK  = "WALLET"
 	tokenSK   = "TOKEN"
+
+	subscriptionSK = "SUBSCRIPTION"
 )
 
 // Sort keys under ORG#<org>; each with "" is its list's prefix. An email
@@ -73,6 +78,8 @@ func invitationEmailSK(inv, nonce string) string { return "INVITEMAIL#" + inv + 
 func appSK(app string) string                    { return "APP#" + app }
 func roleNameSK(name string) string              { return "ROLENAME#" + lower(name) }
 func apiKeySK(key string) string                 { return "APIKEY#" + key }
+func noticeSK(event string) string               { return "NOTICE#" + event }
+func appBillingSK(app string) string             { return "APPBILL#" + app }
 
 func orgKey(org string) map[string]types.AttributeValue { return key(orgPK(org), orgSK) }
 func memberKey(org, user string) map[string]types.AttributeValue {
@@ -80,6 +87,14 @@ func memberKey(org, user string) map[string]types.AttributeValue {
 }
 func walletKey(org string) map[string]types.AttributeValue   { return key(orgPK(org), walletSK) }
 func profileKey(user string) map[string]types.AttributeValue { return key(userPK(user), profileSK) }
+func subscriptionKey(org string) map[string]types.AttributeValue {
+	return key(orgPK(org), subscriptionSK)
+}
+
+// Subscriptions due for renewal on GSI2, one partition per day of the due
+// time, in due order within it (see DueRenewals).
+func renewalPK(due time.Time) string             { return "RENEWAL#" + due.UTC().Format("2006-01-02") }
+func renewalSK(due time.Time, org string) string { return sortableStamp(due) + "#" + org }
 
 // A user's memberships on GSI1.
 func membershipGSI1SK(org string) string { return "ORG#" + org }
@@ -143,6 +158,9 @@ const (
 	TypeIdempotencyKey  = "idempotency_key"
 	TypeApp             = "app"
 	TypeAppEvent        = "app_event"
+	TypeSubscription    = "subscription"
+	TypeBillingNotice   = "billing_notice"
+	TypeAppBilling      = "app_billing"
 )
 
 // Attributes by which an item names a lookup item it owns elsewhere (an

@@ -42,6 +42,9 @@ const (
 	Gone               Code = "gone"
 	VersionConflict    Code = "version_conflict"
 	InsufficientCredit Code = "insufficient_credits"
+	PlanLimitsExceeded Code = "plan_limits_exceeded"
+	OverLimit          Code = "over_limit"
+	PastDue            Code = "past_due"
 	TooLarge           Code = "payload_too_large"
 	UnsupportedMedia   Code = "unsupported_media_type"
 	Internal           Code = "internal"
@@ -57,6 +60,9 @@ var statusOf = map[Code]int{
 	InvalidCursor:      http.StatusBadRequest,
 	Unauthenticated:    http.StatusUnauthorized,
 	InsufficientCredit: http.StatusPaymentRequired,
+	PlanLimitsExceeded: http.StatusConflict,
+	OverLimit:          http.StatusConflict,
+	PastDue:            http.StatusConflict,
 	Forbidden:          http.StatusForbidden,
 	NotFound:           http.StatusNotFound,
 	MethodNotAllowed:   http.StatusMethodNotAllowed,

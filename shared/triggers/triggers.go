@@ -14,10 +14,13 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/orgplane/orgplane/shared/autostop"
+	"github.com/orgplane/orgplane/shared/billing"
+	"github.com/orgplane/orgplane/shared/billingmail"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/invitemail"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/mail"
+	"github.com/orgplane/orgplane/shared/renewal"
 	"github.com/orgplane/orgplane/shared/walletstream"
 )
 
@@ -175,6 +178,9 @@ type Deps struct {
 	// IdleTimeout is APP_IDLE_TIMEOUT: how long an app instance may go
 	// without access before the stop-idle-apps job stops it.
 	IdleTimeout time.Duration
+	// BillingPeriod is the length of a subscription period (BILLING_PERIOD
+	// locally; a calendar month otherwise).
+	BillingPeriod billing.Period
 }
 
 // StreamHandler is a stream consumer's Lambda handler: failures are
@@ -228,6 +234,18 @@ var StreamConsumers = []StreamConsumer{
 			return c.Handler()
 		},
 	},
+	{
+		// A wallet change that takes the balance below the next renewal's
+		// price, and a subscription that turns past_due, each mail the
+		// org's billing contacts once (a claimed marker per change).
+		Name:       billingmail.Name,
+		Filter:     Filter{EventNames: []string{"MODIFY"}, ItemTypes: []string{ddb.TypeWallet, ddb.TypeSubscription}},
+		Writes:     true,
+		SendsEmail: true,
+		New: func(d Deps) StreamHandler {
+			return (&billingmail.Consumer{Store: d.Store, Mail: d.Mail, AppURL: d.AppURL}).Handler()
+		},
+	},
 }
 
 // Schedules is every scheduled job of Orgplane.
@@ -238,5 +256,13 @@ var Schedules = []Schedule{
 	{Name: autostop.Name, Every: 5 * time.Minute, RateContext: "idleCheckRate", Writes: true, TimeoutSeconds: 120,
 		New: func(d Deps) ScheduleHandler {
 			return (&autostop.Job{Store: d.Store, IdleTimeout: d.IdleTimeout, Now: d.Now}).Handle
+		}},
+	// Charges the subscriptions whose period ended, applies scheduled
+	// downgrades and ends lapsed graces. Each step is conditional on the
+	// subscription as read, so overlapping runs and retries charge a
+	// period once.
+	{Name: renewal.Name, Every: 15 * time.Minute, RateContext: "renewalRate", Writes: true, TimeoutSeconds: 300,
+		New: func(d Deps) ScheduleHandler {
+			return (&renewal.Job{Store: d.Store, Period: d.BillingPeriod, Now: d.Now}).Handle
 		}},
 }
