@@ -34,8 +34,8 @@ type Invitation struct {
 	// (see orgs.Member.RoleExpiresAt); zero when it does not expire.
 	RoleExpiresAt time.Time
 	InviterID     string
-	InviterName    string
-	Status         string // as stored; use StatusAt for what clients see
+	InviterName   string
+	Status        string // as stored; use StatusAt for what clients see
 	// SendNonce is the nonce of the latest send; with the server secret it
 	// derives the current token (see Secret.Token).
 	SendNonce string
