@@ -142,6 +142,14 @@ func TestKeyScope(t *testing.T) {
 		t.Fatalf("has_api_keys=true lists %v", got)
 	}
 	e.must(t, 400, owner, "POST", keysPath(b), map[string]any{"name": "X", "project_id": p1, "permissions": []string{}})
+
+	// The project goes; revoking its key still works and writes no stub.
+	e.must(t, 204, owner, "DELETE", "/organizations/"+a+"/projects/"+p1, nil)
+	e.must(t, 204, owner, "DELETE", keysPath(a)+"/"+prjKey.ID, nil)
+	e.must(t, 404, owner, "GET", "/organizations/"+a+"/projects/"+p1, nil)
+	if n := len(e.must(t, 200, owner, "GET", "/organizations/"+a+"/projects", nil).Data(t)); n != 1 {
+		t.Fatalf("%d projects listed after the delete, want 1", n)
+	}
 }
 
 // TestKeyNeverHoldsMoreThanItsCreator: 403 permission_not_held, and an

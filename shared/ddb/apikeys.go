@@ -284,10 +284,12 @@ func (s *Store) ListAPIKeys(ctx context.Context, orgID string, f KeyFilter, now 
 	return ks, next, s.fillLastUsed(ctx, ptrs, recs)
 }
 
-// lookupsOf are the lookup items a key record names.
-func lookupsOf(r apiKeyRecord) []map[string]types.AttributeValue {
+// lookupsOf are the lookup items of a key record's live secrets at now:
+// its current one and, during a rotation's grace, the old one (which TTL
+// removes some time after the grace).
+func lookupsOf(r apiKeyRecord, now time.Time) []map[string]types.AttributeValue {
 	out := []map[string]types.AttributeValue{key(r.LookupPK, r.LookupSK)}
-	if r.PrevLookupPK != "" {
+	if r.PrevLookupPK != "" && now.Before(parseStamp(r.GraceExpiresAt)) {
 		out = append(out, key(r.PrevLookupPK, r.PrevLookupSK))
 	}
 	return out
@@ -309,7 +311,7 @@ func (s *Store) UpdateAPIKey(ctx context.Context, actor orgs.Member, cur apikeys
 	}
 	t := s.txn().update(key(rec.PK, rec.SK), newUpdate().setValue("name", name).setValue("permissions", perms(ps)).bump(),
 		versionIs(cur.Version).and(keyActive), goneOrChanged)
-	for _, lk := range lookupsOf(rec) {
+	for _, lk := range lookupsOf(rec, s.now()) {
 		t.update(lk, newUpdate().setValue("name", name).setValue("permissions", perms(ps)), exists, ErrVersionConflict)
 	}
 	if err := t.actorHolds(actor).run(ctx); err != nil {
@@ -324,38 +326,58 @@ func (s *Store) UpdateAPIKey(ctx context.Context, actor orgs.Member, cur apikeys
 // api_key_revoked), and its quota room is given back. Revoking a revoked
 // key changes nothing.
 func (s *Store) RevokeAPIKey(ctx context.Context, actor orgs.Member, orgID, keyID, reason string) (apikeys.Key, error) {
-	rec, err := s.readKey(ctx, orgID, keyID)
-	if err != nil {
-		return apikeys.Key{}, err
-	}
-	if rec.RevokedAt != "" {
-		return rec.key(), nil
-	}
-	now := s.now()
-	u := newUpdate().setValue("revoked_at", stamp(now)).bump()
-	if reason != "" {
-		u.setValue("revoke_reason", reason)
-	}
-	t := s.txn().update(key(rec.PK, rec.SK), u, versionIs(rec.Version), goneOrChanged)
-	for _, lk := range lookupsOf(rec) {
-		// Kept a while so a revoked secret answers api_key_revoked, then
-		// removed by TTL.
-		t.update(lk, newUpdate().setValue("revoked_at", stamp(now)).setValue("ttl", now.Add(closedRetention).Unix()), nil, nil)
-	}
-	t.update(orgKey(orgID), s.counters(counts{apiKeys: -1}), exists, ErrNotFound)
-	if rec.ProjectID != "" {
-		t.update(key(orgPK(orgID), projectSK(rec.ProjectID)), newUpdate().add(-1, "api_key_count"), nil, nil)
-	}
-	if err := t.actorHolds(actor).run(ctx); err != nil {
-		if errors.Is(err, ErrVersionConflict) { // revoked meanwhile, or rotated: read again
-			return s.RevokeAPIKey(ctx, actor, orgID, keyID, reason)
+	// Items that went meanwhile (a rotated-out lookup after its TTL, the
+	// key's deleted project) are left out on the next attempt, never
+	// written back as stubs.
+	gone := map[string]bool{}
+	for range lifecycleAttempts {
+		rec, err := s.readKey(ctx, orgID, keyID)
+		if err != nil {
+			return apikeys.Key{}, err
 		}
-		return apikeys.Key{}, err
+		if rec.RevokedAt != "" {
+			return rec.key(), nil
+		}
+		now := s.now()
+		u := newUpdate().setValue("revoked_at", stamp(now)).bump()
+		if reason != "" {
+			u.setValue("revoke_reason", reason)
+		}
+		t := s.txn().update(key(rec.PK, rec.SK), u, versionIs(rec.Version), goneOrChanged)
+		for _, lk := range lookupsOf(rec, s.now()) {
+			if !gone[itemKey(lk)] {
+				// Kept a while so a revoked secret answers api_key_revoked,
+				// then removed by TTL.
+				t.update(lk, newUpdate().setValue("revoked_at", stamp(now)).setValue("ttl", now.Add(closedRetention).Unix()),
+					exists, itemGone{itemKey(lk)})
+			}
+		}
+		t.update(orgKey(orgID), s.counters(counts{apiKeys: -1}), exists, ErrNotFound)
+		if pk := key(orgPK(orgID), projectSK(rec.ProjectID)); rec.ProjectID != "" && !gone[itemKey(pk)] {
+			t.update(pk, newUpdate().add(-1, "api_key_count"), exists, itemGone{itemKey(pk)})
+		}
+		err = t.actorHolds(actor).run(ctx)
+		var g itemGone
+		switch {
+		case errors.As(err, &g):
+			gone[g.key] = true
+			continue
+		case errors.Is(err, ErrVersionConflict): // rotated or revoked meanwhile: read again
+			continue
+		case err != nil:
+			return apikeys.Key{}, err
+		}
+		k := rec.key()
+		k.RevokedAt, k.RevokeReason, k.Version = now, reason, rec.Version+1
+		return k, nil
 	}
-	k := rec.key()
-	k.RevokedAt, k.RevokeReason, k.Version = now, reason, rec.Version+1
-	return k, nil
+	return apikeys.Key{}, ErrContention
 }
+
+// itemGone: an item a transaction meant to update no longer exists.
+type itemGone struct{ key string }
+
+func (itemGone) Error() string { return "ddb: item gone" }
 
 // RotateAPIKey gives a key a new secret (hash newHash) under the same id.
 // The current secret keeps working until graceEnd (now when zero); a
