@@ -2,7 +2,6 @@ package ddb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -52,25 +51,9 @@ func noticeKey(n Notice) map[string]types.AttributeValue {
 // ClaimSent when it went out already, ClaimBusy while another worker's
 // claim is live.
 func (s *Store) ClaimNotice(ctx context.Context, n Notice, claimID string, lease time.Duration) (EmailClaim, error) {
-	now := s.now()
-	claim := newUpdate().setValue("type", TypeBillingNotice).setValue("organization_id", n.OrganizationID).
-		setValue("claim_id", claimID).setValue("claimed_until", sortableStamp(now.Add(lease))).
-		setValue("ttl", now.Add(NoticeRetention).Unix())
-	free := absent("sent_at").and(absent("claimed_until").or(attrBefore("claimed_until", sortableStamp(now))))
-	err := s.updateItem(ctx, noticeKey(n), claim, free, explained(func(old item) error {
-		if old["sent_at"] != nil {
-			return claimOutcome(ClaimSent)
-		}
-		return claimOutcome(ClaimBusy)
-	}), nil)
-	var outcome claimOutcome
-	switch {
-	case errors.As(err, &outcome):
-		return EmailClaim(outcome), nil
-	case err != nil:
-		return 0, err
-	}
-	return ClaimTaken, nil
+	marker := newUpdate().setValue("type", TypeBillingNotice).setValue("organization_id", n.OrganizationID).
+		setValue("ttl", s.now().Add(NoticeRetention).Unix())
+	return s.takeClaim(ctx, noticeKey(n), marker, nil, claimID, lease)
 }
 
 // MarkNoticeSent records that the claimed notice was sent.

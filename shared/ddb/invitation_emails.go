@@ -106,10 +106,19 @@ const (
 // and concurrent copies of its record one worker sends. A claim whose
 // holder died expires after the lease and can be taken again.
 func (s *Store) ClaimInvitationEmail(ctx context.Context, e InvitationEmail, claimID string, lease time.Duration) (EmailClaim, error) {
+	return s.takeClaim(ctx, sendRequestKey(e), newUpdate(), exists, claimID, lease)
+}
+
+// takeClaim leases a marker item (a send request, a billing notice) to
+// claimID unless its email went out or another claim is live; u holds
+// what the claim writes besides itself, and within what must hold too (an
+// existing item, or nil to make the marker on first use). ClaimMissing
+// when within needed the item and it is gone.
+func (s *Store) takeClaim(ctx context.Context, k map[string]types.AttributeValue, u *update, within cond, claimID string, lease time.Duration) (EmailClaim, error) {
 	now := s.now()
-	claim := newUpdate().setValue("claim_id", claimID).setValue("claimed_until", sortableStamp(now.Add(lease)))
-	free := exists.and(absent("sent_at"), absent("claimed_until").or(attrBefore("claimed_until", sortableStamp(now))))
-	err := s.updateItem(ctx, sendRequestKey(e), claim, free, explained(func(old item) error {
+	u.setValue("claim_id", claimID).setValue("claimed_until", sortableStamp(now.Add(lease)))
+	free := all(within, absent("sent_at"), absent("claimed_until").or(attrBefore("claimed_until", sortableStamp(now))))
+	err := s.updateItem(ctx, k, u, free, explained(func(old item) error {
 		switch {
 		case old == nil:
 			return claimOutcome(ClaimMissing)
