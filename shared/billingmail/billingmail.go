@@ -14,7 +14,6 @@
 package billingmail
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -185,14 +184,7 @@ var htmlBody = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
 
 // Render is the letter as plain text and HTML.
 func (l Letter) Render() (text, html string, err error) {
-	var t, h bytes.Buffer
-	if err := textBody.Execute(&t, l); err != nil {
-		return "", "", err
-	}
-	if err := htmlBody.Execute(&h, l); err != nil {
-		return "", "", err
-	}
-	return t.String(), h.String(), nil
+	return mail.Render(textBody, htmlBody, l)
 }
 
 func newClaimID() string {

@@ -1,12 +1,13 @@
 package invitemail
 
 import (
-	"bytes"
 	htmltemplate "html/template"
 	"strings"
 	texttemplate "text/template"
 	"time"
 	"unicode"
+
+	"github.com/orgplane/orgplane/shared/mail"
 )
 
 // Letter is what an invitation email says.
@@ -79,12 +80,5 @@ var htmlBody = htmltemplate.Must(htmltemplate.New("html").Funcs(htmltemplate.Fun
 
 // Render writes the letter's plain-text and HTML bodies.
 func (l Letter) Render() (text, html string, err error) {
-	var t, h bytes.Buffer
-	if err := textBody.Execute(&t, l); err != nil {
-		return "", "", err
-	}
-	if err := htmlBody.Execute(&h, l); err != nil {
-		return "", "", err
-	}
-	return t.String(), h.String(), nil
+	return mail.Render(textBody, htmlBody, l)
 }
