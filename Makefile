@@ -31,15 +31,28 @@ CDK_OUT  := infra/cdk.out
 CDK      := cd infra && npx --no-install cdk
 CDK_ARGS ?=
 
+# The web console (shared/console): npm packages in its own package.json
+# and lock, built by Vite into dist/site, which the Go package there embeds.
+# Built only when a source changed; make run and make test build it.
+CONSOLE         := shared/console
+CONSOLE_MODULES := $(CONSOLE)/node_modules/.package-lock.json
+CONSOLE_BUILD   := $(CONSOLE)/dist/site/index.html
+CONSOLE_SOURCES := $(shell find $(CONSOLE)/src $(CONSOLE)/public -type f 2>/dev/null) \
+	$(addprefix $(CONSOLE)/,index.html vite.config.ts tsconfig.json package.json package-lock.json)
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
+
 .DEFAULT_GOAL := help
 .PHONY: help deps build functions template synth bootstrap deploy diff destroy \
-	lint vet cfn-lint test test-blackbox bench run lambda-host clean
+	lint vet cfn-lint test test-blackbox test-console console chromium bench run lambda-host clean
 
 help:
 	@echo 'make deps       install tools: npm packages under infra/, Go modules'
 	@echo 'make run        the local stack: API, DynamoDB Local, MailDev (go run ./infra/local)'
 	@echo '                LAMBDA=1: every function its own bootstrap under the Lambda emulator'
-	@echo 'make test       vet, all tests (race, DynamoDB Local), synth, cfn-lint'
+	@echo 'make test       vet, all tests (race, DynamoDB Local), synth, cfn-lint, the console in Chromium'
+	@echo 'make console    build the web console (shared/console/dist/site) when its sources changed'
+	@echo 'make test-console  the console's browser tests (headless Chromium) against the local stack'
 	@echo 'make test-blackbox  the black-box scenarios against the stack, in both modes'
 	@echo 'make bench      benchmarks'
 	@echo 'make lint       go vet, cfn-lint on template.yaml and the synthesized stack'
@@ -54,13 +67,28 @@ help:
 
 # --- tools ---------------------------------------------------------------
 
-deps: infra/node_modules/.package-lock.json
+deps: infra/node_modules/.package-lock.json $(CONSOLE_MODULES)
 	$(GO) mod download
 
 # npm writes this file on every install, so it dates the installed tree.
 infra/node_modules/.package-lock.json: infra/package.json infra/package-lock.json
 	$(NPM) ci --prefix infra --no-audit --no-fund
 	@touch $@
+
+$(CONSOLE_MODULES): $(CONSOLE)/package.json $(CONSOLE)/package-lock.json
+	$(NPM) ci --prefix $(CONSOLE) --no-audit --no-fund
+	@touch $@
+
+# --- web console -----------------------------------------------------------
+
+console: $(CONSOLE_BUILD)
+
+$(CONSOLE_BUILD): $(CONSOLE_MODULES) $(CONSOLE_SOURCES)
+	cd $(CONSOLE) && $(NPM) run --silent build
+
+# Debian's chromium, installed with apt when missing (CI runs as root).
+chromium:
+	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 # --- functions -------------------------------------------------------------
 
@@ -133,9 +161,15 @@ lint: vet cfn-lint
 # Go tests lint every template once: template.yaml and a sample-trigger
 # twin (infra/gen), the synthesized stacks (infra/cdk/stack); so no
 # second cfn-lint pass here, and no arm64 build of every function for it.
-test: deps
+test: deps console
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory test-console
+
+# The console's browser tests (shared/console/e2e, node's test runner and
+# playwright-core) against the stack as make run starts it.
+test-console: deps console chromium
+	CHROMIUM=$(CHROMIUM) $(GO) test -tags console -count=1 -run '^TestConsoleInBrowser$$' ./infra/local
 
 # The black-box suite: the README walk-through over HTTP against the stack
 # as make run starts it, in the default mode and in Lambda mode (all
@@ -147,7 +181,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # make run LAMBDA=1 serves through the functions' binaries (Lambda mode).
-run: deps $(if $(filter 1,$(LAMBDA)),lambda-host)
+run: deps console $(if $(filter 1,$(LAMBDA)),lambda-host)
 	LAMBDA=$(LAMBDA) $(GO) run ./infra/local
 
 clean:

@@ -15,6 +15,7 @@ import (
 // config is what the local stack reads from its flags and environment.
 type config struct {
 	Port             int           // PORT: the API and dev endpoints
+	ConsolePort      int           // CONSOLE_PORT: the web console
 	DynamoDBPort     int           // DYNAMODB_PORT: where DynamoDB Local listens
 	DynamoDBEndpoint string        // DYNAMODB_ENDPOINT: use this DynamoDB instead of starting one
 	Persist          bool          // PERSIST or -persist: keep data under .local/
@@ -23,7 +24,7 @@ type config struct {
 	SMTPAddr         string        // SMTP_ADDR: send mail there instead of starting MailDev
 	MailDevSMTPPort  int           // MAILDEV_SMTP_PORT
 	MailDevWebPort   int           // MAILDEV_WEB_PORT
-	AppURL           string        // APP_URL: links in emails; default the API's URL
+	AppURL           string        // APP_URL: links in emails; default the console's URL
 	MailFrom         string        // MAIL_FROM
 	ScheduleEvery    time.Duration // SCHEDULE_EVERY: run every schedule this often
 	AppIdleTimeout   string        // APP_IDLE_TIMEOUT: passed to the functions
@@ -41,6 +42,9 @@ const host = "127.0.0.1"
 
 // baseURL is the local server's URL: the API, and the dev OIDC issuer.
 func (c config) baseURL() string { return "http://" + host + ":" + strconv.Itoa(c.Port) }
+
+// consoleURL is the web console's origin (no trailing slash).
+func (c config) consoleURL() string { return "http://" + host + ":" + strconv.Itoa(c.ConsolePort) }
 
 // stateDir holds what the stack keeps on disk (ignored by git).
 func (c config) stateDir() string { return filepath.Join(c.Root, ".local") }
@@ -74,7 +78,9 @@ Environment (defaults in brackets):
   MAILDEV_SMTP_PORT [1025]  MailDev's SMTP port
   MAILDEV_WEB_PORT [1080]   MailDev's web UI and REST API
   MAIL_FROM [Orgplane <no-reply@orgplane.local>]
-  APP_URL [the API's URL]   base of links in emails
+  CONSOLE_PORT [3001]       the web console on 127.0.0.1 (the API's CORS allows its origin only)
+  APP_URL [the console's URL]
+                            base of links in emails
   OIDC_AUDIENCE [orgplane]  audience of dev tokens
   CURSOR_SECRET, INVITE_TOKEN_SECRET
                             keys for cursors and invitation tokens [random per run; kept in .local/ with PERSIST]
@@ -132,6 +138,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		return n
 	}
 	c.Port = port("PORT", 3000)
+	c.ConsolePort = port("CONSOLE_PORT", 3001)
 	c.DynamoDBPort = port("DYNAMODB_PORT", 8000)
 	c.MailDevSMTPPort = port("MAILDEV_SMTP_PORT", 1025)
 	c.MailDevWebPort = port("MAILDEV_WEB_PORT", 1080)

@@ -20,6 +20,7 @@ func printQuickStart(w io.Writer, cfg config, kids *children, schedules *runner.
 	line("")
 	line("Orgplane is running (ready in %.1fs).", took.Seconds())
 	line("")
+	line("  Console      %s  (sign in with any email: the dev issuer)", cfg.consoleURL())
 	line("  API          %s  (every route; GET /health)", base)
 	if cfg.Lambda {
 		line("  Mode         Lambda: each function's bootstrap (%s) under aws-lambda-rie, started on first use", cfg.functionsDir())

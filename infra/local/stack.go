@@ -19,6 +19,7 @@ import (
 	"github.com/orgplane/orgplane/infra/local/runner"
 	"github.com/orgplane/orgplane/shared/app"
 	"github.com/orgplane/orgplane/shared/auth"
+	"github.com/orgplane/orgplane/shared/console"
 	"github.com/orgplane/orgplane/shared/ddblocal"
 	"github.com/orgplane/orgplane/shared/triggers"
 )
@@ -38,8 +39,18 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	defer ln.Close()
 	cfg.Port = ln.Addr().(*net.TCPAddr).Port
+	consoleLn, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.ConsolePort)))
+	if err != nil {
+		return fmt.Errorf("cannot serve the console on %s:%d: %w (set CONSOLE_PORT)", host, cfg.ConsolePort, err)
+	}
+	defer consoleLn.Close()
+	cfg.ConsolePort = consoleLn.Addr().(*net.TCPAddr).Port
 	if cfg.AppURL == "" {
-		cfg.AppURL = cfg.baseURL()
+		// Invitation emails link to the console's /invitations/{token} page.
+		cfg.AppURL = cfg.consoleURL()
+	}
+	if !console.Built() {
+		slog.Warn("the web console is not built: run `make console` (make run builds it)")
 	}
 
 	kids, err := startChildren(ctx, &cfg)
@@ -107,7 +118,11 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	dev := newDevAPI(issuer, db, cfg.TableName, schedules)
 	srv := &http.Server{
-		Handler:           accessLog(dev.handler(apiHandler)),
+		Handler:           accessLog(cors(cfg.consoleURL(), dev.handler(apiHandler))),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	consoleSrv := &http.Server{
+		Handler:           console.Handler(console.Config{APIURL: cfg.baseURL(), Auth: "dev"}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 
@@ -116,6 +131,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 	crashed := kids.crashed(runCtx)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- consoleSrv.Serve(consoleLn) }()
 	var wg sync.WaitGroup
 	wg.Go(func() { logErr("stream runner", streams.Run(runCtx)) })
 	wg.Go(func() { logErr("scheduler", schedules.Run(runCtx)) })
@@ -145,8 +161,10 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 	cancel()
 	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancelShutdown()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		slog.Warn("HTTP server shutdown", "err", err)
+	for _, s := range []*http.Server{srv, consoleSrv} {
+		if err := s.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Warn("HTTP server shutdown", "err", err)
+		}
 	}
 	wg.Wait()
 	kids.stop()

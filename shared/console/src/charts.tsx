@@ -1,0 +1,73 @@
+// Charts with Chart.js, loaded on first use so the first page stays small.
+import { useEffect, useRef } from "preact/hooks";
+
+type ChartLib = typeof import("./chartlib");
+let lib: Promise<ChartLib> | null = null;
+
+function chartJS(): Promise<ChartLib> {
+  lib ??= import("./chartlib");
+  return lib;
+}
+
+/** A radial gauge of used against a limit (null: unlimited). */
+export function Radial({ label, used, limit }: { label: string; used: number; limit: number | null }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    let chart: { destroy(): void } | null = null;
+    let live = true;
+    void chartJS().then(({ Chart }) => {
+      if (!live || !ref.current) return;
+      const rest = limit === null ? (used === 0 ? 1 : 0) : Math.max(limit - used, 0);
+      chart = new Chart(ref.current, {
+        type: "doughnut",
+        data: { labels: ["Used", "Free"], datasets: [{ data: [used, rest], backgroundColor: ["#3b4cca", "#e3e6f3"], borderWidth: 0 }] },
+        options: { cutout: "72%", animation: false, plugins: { legend: { display: false }, tooltip: { enabled: true } }, responsive: false },
+      });
+    });
+    return () => {
+      live = false;
+      chart?.destroy();
+    };
+  }, [used, limit]);
+  const text = limit === null ? `${used} (unlimited)` : `${used} of ${limit}`;
+  return (
+    <figure class="radial">
+      <canvas ref={ref} width={120} height={120} role="img" aria-label={`${label}: ${text}`} />
+      <figcaption>
+        <strong>{label}</strong>
+        <span>{text}</span>
+      </figcaption>
+    </figure>
+  );
+}
+
+/** Bars per month (oldest first), one dataset per series. */
+export function History(props: { label: string; months: string[]; series: { name: string; values: number[]; color: string }[] }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    let chart: { destroy(): void } | null = null;
+    let live = true;
+    void chartJS().then(({ Chart }) => {
+      if (!live || !ref.current) return;
+      chart = new Chart(ref.current, {
+        type: "bar",
+        data: {
+          labels: props.months,
+          datasets: props.series.map((s) => ({ label: s.name, data: s.values, backgroundColor: s.color })),
+        },
+        options: { animation: false, responsive: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      });
+    });
+    return () => {
+      live = false;
+      chart?.destroy();
+    };
+  }, [JSON.stringify(props)]);
+  const summary = props.series.map((s) => `${s.name}: ${s.values.join(", ")}`).join("; ");
+  return (
+    <figure class="history">
+      <canvas ref={ref} width={560} height={220} role="img" aria-label={`${props.label}, ${props.months.join(", ")}. ${summary}`} />
+      <figcaption>{props.label}</figcaption>
+    </figure>
+  );
+}
