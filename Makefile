@@ -169,7 +169,7 @@ test: deps console
 # The console's browser tests (shared/console/e2e, node's test runner and
 # playwright-core) against the stack as make run starts it.
 test-console: deps console chromium
-	CHROMIUM=$(CHROMIUM) $(GO) test -tags console -count=1 -run '^TestConsoleInBrowser$$' ./infra/local
+	CHROMIUM=$(CHROMIUM) $(GO) test -v -tags console -count=1 -run '^TestConsoleInBrowser$$' ./infra/local
 
 # The black-box suite: the README walk-through over HTTP against the stack
 # as make run starts it, in the default mode and in Lambda mode (all
