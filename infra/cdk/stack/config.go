@@ -23,8 +23,8 @@ const (
 	CtxOIDCAudience     = "oidcAudience"     // required with oidcIssuer
 	CtxOIDCJWKSURL      = "oidcJwksUrl"      // default <issuer>/.well-known/jwks.json
 	CtxSESSender        = "sesSender"        // SES identity (address or domain) email is sent from
-	CtxAppURL           = "appUrl"           // base URL of the web app, for links in emails
-	CtxCORSOrigins      = "corsOrigins"      // comma-separated allowed origins; default *
+	CtxAppURL           = "appUrl"           // base URL of the web app, for links in emails; default the console's
+	CtxCORSOrigins      = "corsOrigins"      // comma-separated allowed origins; default the console's
 	CtxThrottleRate     = "throttleRate"     // stage steady-state requests per second
 	CtxThrottleBurst    = "throttleBurst"    // stage burst
 	CtxLogRetentionDays = "logRetentionDays" // function and access log retention
@@ -50,8 +50,8 @@ type Config struct {
 	// app client and derives all three from them.
 	OIDCIssuer, OIDCAudience, OIDCJWKSURL string
 	SESSender                             string
-	AppURL                                string
-	CORSOrigins                           []string
+	AppURL                                string   // "": the console's URL
+	CORSOrigins                           []string // none: the console's origin
 	ThrottleRate, ThrottleBurst           int
 	LogRetentionDays                      int
 	AlarmEmail                            string
@@ -122,8 +122,7 @@ func ReadConfig(node constructs.Node, lists deploy.Lists) (Config, error) {
 		OIDCAudience:     str(CtxOIDCAudience, ""),
 		OIDCJWKSURL:      str(CtxOIDCJWKSURL, ""),
 		SESSender:        str(CtxSESSender, ""),
-		AppURL:           str(CtxAppURL, "http://localhost:3000"),
-		CORSOrigins:      deploy.CORSDefaultOrigins,
+		AppURL:           str(CtxAppURL, ""),
 		ThrottleRate:     num(CtxThrottleRate, deploy.ThrottleRateLimit),
 		ThrottleBurst:    num(CtxThrottleBurst, deploy.ThrottleBurstLimit),
 		LogRetentionDays: num(CtxLogRetentionDays, deploy.LogRetentionDays),
@@ -134,7 +133,6 @@ func ReadConfig(node constructs.Node, lists deploy.Lists) (Config, error) {
 		ScheduleRates:    map[string]time.Duration{},
 	}
 	if o := str(CtxCORSOrigins, ""); o != "" {
-		c.CORSOrigins = nil
 		for origin := range strings.SplitSeq(o, ",") {
 			if origin = strings.TrimSpace(origin); origin != "" {
 				c.CORSOrigins = append(c.CORSOrigins, origin)

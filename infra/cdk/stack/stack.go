@@ -8,6 +8,7 @@ package stack
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -44,15 +45,19 @@ type Props struct {
 // orgplane is the stack under construction, with what the per-function
 // builders share.
 type orgplane struct {
-	stack    awscdk.Stack
-	cfg      Config
-	codeDir  string
-	table    awsdynamodb.Table
-	api      awsapigatewayv2.HttpApi
-	env      map[string]*string
-	removal  awscdk.RemovalPolicy
-	logDays  awslogs.RetentionDays
-	alarmSNS awscloudwatchactions.SnsAction // nil without alarmEmail
+	stack   awscdk.Stack
+	cfg     Config
+	codeDir string
+	table   awsdynamodb.Table
+	api     awsapigatewayv2.HttpApi
+	env     map[string]*string
+	console *webConsole
+	// signInURL is the Cognito hosted sign-in's base URL (nil with an
+	// external issuer).
+	signInURL *string
+	removal   awscdk.RemovalPolicy
+	logDays   awslogs.RetentionDays
+	alarmSNS  awscloudwatchactions.SnsAction // nil without alarmEmail
 }
 
 // NewOrgplaneStack builds the stack. It panics on an invalid function list
@@ -80,13 +85,18 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 	s.logDays = retentions[s.cfg.LogRetentionDays]
 
 	s.table = newTable(s, table.Definition)
+	s.console = s.webConsole()
 	issuer, audience, jwks := s.identity()
+	appURL := s.console.url // invitation links land on the console
+	if s.cfg.AppURL != "" {
+		appURL = jsii.String(s.cfg.AppURL)
+	}
 	s.env = map[string]*string{
 		deploy.EnvTableName:    s.table.TableName(),
 		deploy.EnvOIDCIssuer:   issuer,
 		deploy.EnvOIDCAudience: audience,
 		deploy.EnvOIDCJWKSURL:  jwks,
-		deploy.EnvAppURL:       jsii.String(s.cfg.AppURL),
+		deploy.EnvAppURL:       appURL,
 		deploy.EnvCursorSecret: s.generatedSecret("CursorSecret", "HMAC key of Orgplane's pagination cursors."),
 		deploy.EnvInviteTokenSecret: s.generatedSecret("InviteTokenSecret",
 			"Key Orgplane derives invitation tokens from; rotating it voids every outstanding invitation link."),
@@ -123,6 +133,10 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 	out("ApiUrl", "Base URL of the HTTP API.", s.api.ApiEndpoint())
 	out("TableName", "The DynamoDB table.", s.table.TableName())
 	out("OidcIssuer", "Issuer whose ID tokens the API accepts.", issuer)
+	out("ConsoleUrl", "The web console (CloudFront).", s.console.url)
+	out("ConsoleBucketName", "Private bucket the console is served from; make deploy uploads the build.", s.console.bucket.BucketName())
+	out("ConsoleConfig", "The console's config.json, which make deploy uploads beside the build.",
+		s.console.config(s, issuer, audience, s.signInURL))
 	return s.stack
 }
 
@@ -196,12 +210,28 @@ func (s *orgplane) identity() (issuer, audience, jwks *string) {
 	// A public client (no secret) for browsers and CLIs; the API accepts
 	// its ID tokens, whose aud is this client's id. USER_PASSWORD_AUTH
 	// (besides SRP) lets a CLI, or the aws CLI as the README shows, sign in.
+	// The web console signs in on Cognito's hosted page: authorization
+	// code with PKCE, back to the console's /auth/callback.
 	client := pool.AddClient(jsii.String("AppClient"), &awscognito.UserPoolClientOptions{
 		AuthFlows:                  &awscognito.AuthFlow{UserSrp: jsii.Bool(true), UserPassword: jsii.Bool(true)},
 		GenerateSecret:             jsii.Bool(false),
 		PreventUserExistenceErrors: jsii.Bool(true),
 		IdTokenValidity:            awscdk.Duration_Hours(jsii.Number(1)),
+		OAuth: &awscognito.OAuthSettings{
+			Flows:        &awscognito.OAuthFlows{AuthorizationCodeGrant: jsii.Bool(true)},
+			Scopes:       &[]awscognito.OAuthScope{awscognito.OAuthScope_OPENID(), awscognito.OAuthScope_EMAIL(), awscognito.OAuthScope_PROFILE()},
+			CallbackUrls: jsii.Strings(*s.console.url + "/auth/callback"),
+			LogoutUrls:   jsii.Strings(*s.console.url + "/signin"),
+		},
+		SupportedIdentityProviders: &[]awscognito.UserPoolClientIdentityProvider{awscognito.UserPoolClientIdentityProvider_COGNITO()},
 	})
+	domain := pool.AddDomain(jsii.String("SignIn"), &awscognito.UserPoolDomainOptions{
+		CognitoDomain: &awscognito.CognitoDomainOptions{
+			// Globally unique: the stack's name and account.
+			DomainPrefix: jsii.String(strings.ToLower(s.cfg.StackName()) + "-" + *awscdk.Aws_ACCOUNT_ID()),
+		},
+	})
+	s.signInURL = domain.BaseUrl(nil)
 	awscdk.NewCfnOutput(s.stack, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Cognito user pool of Orgplane's users."), Value: pool.UserPoolId()})
 	awscdk.NewCfnOutput(s.stack, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{
@@ -222,7 +252,7 @@ func (s *orgplane) httpAPI() awsapigatewayv2.HttpApi {
 		ApiName:     jsii.String(s.cfg.StackName()),
 		Description: jsii.String("Orgplane HTTP API: one route and one Lambda function per entry of the route list."),
 		CorsPreflight: &awsapigatewayv2.CorsPreflightOptions{
-			AllowOrigins:  jsii.Strings(s.cfg.CORSOrigins...),
+			AllowOrigins:  s.corsOrigins(),
 			AllowMethods:  &methods,
 			AllowHeaders:  jsii.Strings(deploy.CORSAllowHeaders...),
 			ExposeHeaders: jsii.Strings(deploy.CORSExposeHeaders...),
@@ -253,6 +283,23 @@ func (s *orgplane) httpAPI() awsapigatewayv2.HttpApi {
 			Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum"),
 		}), 5)
 	return api
+}
+
+// corsOrigins are the origins browsers may call the API from: the
+// console's unless the context names others.
+func (s *orgplane) corsOrigins() *[]*string {
+	if len(s.cfg.CORSOrigins) > 0 {
+		return jsii.Strings(s.cfg.CORSOrigins...)
+	}
+	return &[]*string{s.console.url}
+}
+
+// apiURL is the API's public base URL: its custom domain, if any.
+func (s *orgplane) apiURL() *string {
+	if s.cfg.DomainName != "" {
+		return jsii.String("https://" + s.cfg.DomainName)
+	}
+	return s.api.ApiEndpoint()
 }
 
 // customDomain serves the API's $default stage on the configured domain

@@ -363,10 +363,16 @@ func TestOneRoutePerRoute(t *testing.T) {
 	s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{
 		"ProtocolType": "HTTP",
 		"CorsConfiguration": map[string]any{
-			"AllowOrigins": []string{"*"},
 			"AllowHeaders": deploy.CORSAllowHeaders,
 		},
 	})
+	// Browsers may call the API from the console's origin only.
+	for _, api := range s.ofType("AWS::ApiGatewayV2::Api") {
+		origins := api.Properties["CorsConfiguration"].(map[string]any)["AllowOrigins"].([]any)
+		if len(origins) != 1 || !refersTo(origins[0], s.logicalID(t, "Console")) {
+			t.Errorf("CORS origins %v, want the console distribution's only", origins)
+		}
+	}
 	s.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Stage"), map[string]any{
 		"StageName":  "$default",
 		"AutoDeploy": true,
