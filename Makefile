@@ -61,7 +61,7 @@ help:
 	@echo 'make template   regenerate template.yaml and infra/sam.mk'
 	@echo 'make synth      build, then synthesize the CDK stack into $(CDK_OUT) (offline)'
 	@echo 'make bootstrap  cdk bootstrap: once per AWS account and region'
-	@echo 'make deploy     build, then cdk deploy (needs AWS credentials; CDK_ARGS=-c ...)'
+	@echo 'make deploy     build, then cdk deploy and upload the console (needs AWS credentials; CDK_ARGS=-c ...)'
 	@echo 'make diff       cdk diff against the deployed stack'
 	@echo 'make destroy    cdk destroy (the table and user pool are retained unless stage=dev)'
 
@@ -138,8 +138,11 @@ synth: build
 bootstrap: deps
 	$(CDK) bootstrap $(CDK_ARGS)
 
-deploy: deps build
-	$(CDK) deploy $(CDK_ARGS)
+# After the stack, the console's build and config.json go to its bucket.
+deploy: deps build console
+	@mkdir -p .local
+	$(CDK) deploy $(CDK_ARGS) --outputs-file ../.local/cdk-outputs.json
+	$(GO) run ./infra/cdk/upload -outputs .local/cdk-outputs.json
 
 diff: deps build
 	$(CDK) diff $(CDK_ARGS)

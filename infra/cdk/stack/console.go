@@ -31,9 +31,9 @@ func (s *orgplane) webConsole() *webConsole {
 		EnforceSSL:        jsii.Bool(true),
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		Versioned:         jsii.Bool(false),
-		// Only the build lives here (make deploy uploads it again), but an
-		// S3 bucket must be empty to be deleted: a dev stack's is emptied
-		// by `make destroy` first, others are kept.
+		// Only the build lives here (make deploy uploads it again). A dev
+		// stack's is deleted with it, once emptied (S3 refuses to delete a
+		// bucket that holds objects; the README says how); others are kept.
 		RemovalPolicy: s.removal,
 	})
 
