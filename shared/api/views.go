@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/orgplane/orgplane/shared/access"
 	"github.com/orgplane/orgplane/shared/billing"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -92,10 +93,17 @@ func viewOrg(o orgs.Organization) orgView {
 type myOrgView struct {
 	orgView
 	Role string `json:"role"`
+	// Permissions are what Role grants, so that a UI offers only what the
+	// caller may do even when the role cannot read the roles list.
+	Permissions []access.Permission `json:"permissions"`
 }
 
 func viewMyOrg(o ddb.MyOrganization) myOrgView {
-	return myOrgView{orgView: viewOrg(o.Organization), Role: o.Role}
+	perms := []access.Permission{}
+	if r, ok := o.Organization.Role(o.Role); ok {
+		perms = append(perms, r.Permissions...)
+	}
+	return myOrgView{orgView: viewOrg(o.Organization), Role: o.Role, Permissions: perms}
 }
 
 type projectView struct {

@@ -157,6 +157,25 @@ describe("console", { concurrency: false }, () => {
     await page.getByRole("dialog").getByLabel("Role").selectOption({ label: "Manager (level 40)" });
     await page.getByRole("dialog").getByRole("button", { name: "Save role" }).click();
     await page.getByRole("row", { name: /bob@example\.com/ }).getByRole("cell", { name: "Manager" }).waitFor();
+
+    // Bob, a Manager now, is offered only what the role allows.
+    const bob = await person(browser);
+    await signIn(bob.page, "bob@example.com", "Bob");
+    await bob.page.getByRole("heading", { level: 1, name: "Acme Rockets" }).waitFor();
+    const sidebar = bob.page.getByRole("navigation", { name: "Console" });
+    await sidebar.getByRole("link", { name: "Members", exact: true }).waitFor();
+    for (const hidden of ["Roles", "API keys", "Wallet & billing", "Projects"]) {
+      assert.equal(await sidebar.getByRole("link", { name: hidden, exact: true }).count(), 0, `a Manager is offered ${hidden}`);
+    }
+    await sidebar.getByRole("link", { name: "Members", exact: true }).click();
+    await bob.page.getByRole("cell", { name: "ada@example.com" }).waitFor();
+    assert.equal(await bob.page.getByRole("button", { name: /^Edit role of/ }).count(), 0);
+    await bob.page.getByRole("button", { name: "Invite member" }).click();
+    const role = bob.page.getByRole("dialog").getByLabel("Role");
+    assert.equal(await role.isDisabled(), true, "a Manager may invite with the member role only");
+    assert.equal(await role.inputValue(), "member");
+    await check(bob, "members-as-manager");
+    await bob.context.close();
   });
 
   step("an API key's secret is shown once", async () => {

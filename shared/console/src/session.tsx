@@ -9,7 +9,7 @@ import type { Me, MyOrganization, Role } from "./types";
 
 export interface OrgContext {
   org: MyOrganization;
-  /** The caller's role in org (null when it cannot be read). */
+  /** The caller's role in org (null when the role cannot read roles). */
   role: Role | null;
   /** Whether the caller's role grants permission p. */
   can: (p: string) => boolean;
@@ -41,10 +41,9 @@ export function useOrg(): OrgContext {
   return o;
 }
 
-/** Whether a role grants p (managing every project includes one's own). */
-export function roleCan(role: Role | null, p: string): boolean {
-  if (!role) return p === "organization:read";
-  return role.permissions.includes(p) || (p === "projects:manage_own" && role.permissions.includes("projects:manage"));
+/** Whether permissions grant p (managing every project includes one's own). */
+export function grants(permissions: string[], p: string): boolean {
+  return permissions.includes(p) || (p === "projects:manage_own" && permissions.includes("projects:manage"));
 }
 
 /**

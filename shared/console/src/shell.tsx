@@ -3,7 +3,7 @@
 import type { ComponentChildren } from "preact";
 import { useContext, useEffect } from "preact/hooks";
 import { match, navigate, usePath } from "./router";
-import { OrgCtx, orgPath, roleCan, useSession, type OrgContext } from "./session";
+import { OrgCtx, orgPath, grants, useSession, type OrgContext } from "./session";
 import type { Project, RoleList } from "./types";
 import { Async, ErrorBanner, useAction, useLoad } from "./ui";
 import { CreateOrgPage, OverviewPage } from "./pages/orgs";
@@ -91,12 +91,11 @@ function OrgScope({ orgId, children }: { orgId: string; children: ComponentChild
   const s = useSession();
   const org = s.orgs.find((o) => o.id === orgId);
   const roles = useLoad(async () => {
-    if (!org) return null;
+    if (!org || !grants(org.permissions, "roles:read")) return null;
     try {
       return await s.api.get<RoleList>(`${orgPath(orgId)}/roles`);
     } catch (e) {
-      // A custom role without roles:read cannot read its own permissions;
-      // the pages then offer only reading and answer what the API says.
+      // Permissions may have changed since the org list was read.
       if ((e as { status?: number }).status === 403) return null;
       throw e;
     }
@@ -120,7 +119,7 @@ function OrgScope({ orgId, children }: { orgId: string; children: ComponentChild
     );
   }
   const role = roles.data?.data.find((r) => r.id === org.role) ?? null;
-  const ctx: OrgContext = { org, role, can: (p) => roleCan(role, p) };
+  const ctx: OrgContext = { org, role, can: (p) => grants(org.permissions, p) };
   return (
     <OrgCtx.Provider value={ctx}>
       <Frame orgId={orgId}>{children}</Frame>

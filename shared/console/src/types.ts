@@ -46,6 +46,8 @@ export interface Organization {
 
 export interface MyOrganization extends Organization {
   role: string;
+  /** What the caller's role grants here. */
+  permissions: string[];
 }
 
 export interface Project {

@@ -145,7 +145,7 @@ export function APIKeysPage() {
 
 function CreateKey(props: { onClose: () => void; onCreated: () => void }) {
   const s = useSession();
-  const { org, role } = useOrg();
+  const { org } = useOrg();
   const [name, setName] = useState("");
   const [type, setType] = useState<"standard" | "ai_agent">("standard");
   const [project, setProject] = useState("");
@@ -155,7 +155,7 @@ function CreateKey(props: { onClose: () => void; onCreated: () => void }) {
   const act = useAction();
   const catalog = useLoad(() => s.api.get<{ data: PermissionGroup[] }>("/permissions"), []);
   const projects = useLoad(() => s.api.get<Page<Project>>(`${orgPath(org.id, "projects")}?limit=100&sort=name`), [org.id]);
-  const held = new Set(role?.permissions ?? []);
+  const held = new Set(org.permissions);
   const allowed = (p: string) => held.has(p) && !(type === "ai_agent" && AGENT_FORBIDDEN.includes(p));
   if (created) {
     return (

@@ -128,7 +128,7 @@ export function RoleEditPage({ id }: { id?: string }) {
       setPerms(new Set(r.permissions));
     }
   }, [existing.data]);
-  const held = new Set(mine?.permissions ?? []);
+  const held = new Set(org.permissions);
   const maxLevel = Math.min(79, (mine?.level ?? 11) - 1);
   const toggle = (p: string, on: boolean) => {
     const next = new Set(perms);
