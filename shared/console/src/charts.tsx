@@ -9,24 +9,33 @@ function chartJS(): Promise<ChartLib> {
   return lib;
 }
 
-/** A radial gauge of used against a limit (null: unlimited). */
-export function Radial({ label, used, limit }: { label: string; used: number; limit: number | null }) {
+type ChartConfig = ConstructorParameters<ChartLib["Chart"]>[1];
+
+/** Draws config on the canvas once Chart.js is loaded; redraws on deps. */
+function useChart(config: () => ChartConfig, deps: unknown[]) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     let chart: { destroy(): void } | null = null;
     let live = true;
     void chartJS().then(({ Chart }) => {
-      if (!live || !ref.current) return;
-      const rest = limit === null ? (used === 0 ? 1 : 0) : Math.max(limit - used, 0);
-      chart = new Chart(ref.current, {
-        type: "doughnut",
-        data: { labels: ["Used", "Free"], datasets: [{ data: [used, rest], backgroundColor: ["#3b4cca", "#e3e6f3"], borderWidth: 0 }] },
-        options: { cutout: "72%", animation: false, plugins: { legend: { display: false }, tooltip: { enabled: true } }, responsive: false },
-      });
+      if (live && ref.current) chart = new Chart(ref.current, config());
     });
     return () => {
       live = false;
       chart?.destroy();
+    };
+  }, deps);
+  return ref;
+}
+
+/** A radial gauge of used against a limit (null: unlimited). */
+export function Radial({ label, used, limit }: { label: string; used: number; limit: number | null }) {
+  const ref = useChart(() => {
+    const rest = limit === null ? (used === 0 ? 1 : 0) : Math.max(limit - used, 0);
+    return {
+      type: "doughnut",
+      data: { labels: ["Used", "Free"], datasets: [{ data: [used, rest], backgroundColor: ["#3b4cca", "#e3e6f3"], borderWidth: 0 }] },
+      options: { cutout: "72%", animation: false, plugins: { legend: { display: false }, tooltip: { enabled: true } }, responsive: false },
     };
   }, [used, limit]);
   const text = limit === null ? `${used} (unlimited)` : `${used} of ${limit}`;
@@ -43,26 +52,17 @@ export function Radial({ label, used, limit }: { label: string; used: number; li
 
 /** Bars per month (oldest first), one dataset per series. */
 export function History(props: { label: string; months: string[]; series: { name: string; values: number[]; color: string }[] }) {
-  const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    let chart: { destroy(): void } | null = null;
-    let live = true;
-    void chartJS().then(({ Chart }) => {
-      if (!live || !ref.current) return;
-      chart = new Chart(ref.current, {
-        type: "bar",
-        data: {
-          labels: props.months,
-          datasets: props.series.map((s) => ({ label: s.name, data: s.values, backgroundColor: s.color })),
-        },
-        options: { animation: false, responsive: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
-      });
-    });
-    return () => {
-      live = false;
-      chart?.destroy();
-    };
-  }, [JSON.stringify(props)]);
+  const ref = useChart(
+    () => ({
+      type: "bar",
+      data: {
+        labels: props.months,
+        datasets: props.series.map((s) => ({ label: s.name, data: s.values, backgroundColor: s.color })),
+      },
+      options: { animation: false, responsive: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    }),
+    [JSON.stringify(props)],
+  );
   const summary = props.series.map((s) => `${s.name}: ${s.values.join(", ")}`).join("; ");
   return (
     <figure class="history">

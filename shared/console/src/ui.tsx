@@ -120,6 +120,64 @@ export function useAction() {
   return { busy, problem, run, setProblem };
 }
 
+/** A form's problem that names no field (field errors sit beside their fields). */
+export function FormError({ problem }: { problem: Problem | null }) {
+  return <ErrorBanner problem={problem && problem.errors.length === 0 ? problem : null} />;
+}
+
+/** A dialog form's end: its problem, Cancel, and the submit button. */
+export function DialogActions(props: { problem: Problem | null; busy: boolean; submit: string; onCancel: () => void; disabled?: boolean }) {
+  return (
+    <>
+      <FormError problem={props.problem} />
+      <div class="actions">
+        <button type="button" class="secondary" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button type="submit" disabled={props.busy || props.disabled}>
+          {props.submit}
+        </button>
+      </div>
+    </>
+  );
+}
+
+/** A labelled filter select above a list. */
+export function FilterSelect(props: { label: string; name: string; value: string; options: [string, string][]; onChange: (v: string) => void }) {
+  return (
+    <Field label={props.label} name={props.name}>
+      {(id) => (
+        <select id={id} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
+          {props.options.map(([v, l]) => (
+            <option key={v} value={v}>
+              {l}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+/** A table with a caption for screen readers and its column heads. */
+export function Table(props: { caption: string; columns: string[]; children: ComponentChildren }) {
+  return (
+    <table>
+      <caption class="sr-only">{props.caption}</caption>
+      <thead>
+        <tr>
+          {props.columns.map((c) => (
+            <th scope="col" key={c}>
+              {c || <span class="sr-only">Actions</span>}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
+  );
+}
+
 /** A modal dialog (the platform's <dialog>: focus trap and Escape for free). */
 export function Modal(props: { title: string; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { qs, type Page } from "../api";
 import { orgPath, useOrg, useSession } from "../session";
 import type { APIKey, APIKeyWithSecret, PermissionGroup, Project } from "../types";
-import { Async, Confirm, Empty, ErrorBanner, Field, Modal, SecretOnce, StatusBadge, useAction, useLoad, usePaged, when } from "../ui";
+import { Async, Confirm, DialogActions, Empty, ErrorBanner, Field, FilterSelect, Modal, SecretOnce, StatusBadge, Table, useAction, useLoad, usePaged, when } from "../ui";
 
 // Permissions an ai_agent key may never hold (API.md).
 const AGENT_FORBIDDEN = ["api_keys:manage", "roles:manage", "billing:manage", "organization:delete", "organization:transfer"];
@@ -31,26 +31,8 @@ export function APIKeysPage() {
       </div>
       <p class="hint">Standard keys are for integrations; AI agent keys are short-lived, capped and rate-limited harder.</p>
       <div class="filters" role="search">
-        <Field label="Type" name="type">
-          {(id) => (
-            <select id={id} value={type} onChange={(e) => setType(e.currentTarget.value)}>
-              <option value="">Any type</option>
-              <option value="standard">Standard</option>
-              <option value="ai_agent">AI agent</option>
-            </select>
-          )}
-        </Field>
-        <Field label="Status" name="status">
-          {(id) => (
-            <select id={id} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-              <option value="">Any status</option>
-              <option value="active">Active</option>
-              <option value="rotating">Rotating</option>
-              <option value="revoked">Revoked</option>
-              <option value="expired">Expired</option>
-            </select>
-          )}
-        </Field>
+        <FilterSelect label="Type" name="type" value={type} onChange={setType} options={[["", "Any type"], ["standard", "Standard"], ["ai_agent", "AI agent"]]} />
+        <FilterSelect label="Status" name="status" value={status} onChange={setStatus} options={[["", "Any status"], ["active", "Active"], ["rotating", "Rotating"], ["revoked", "Revoked"], ["expired", "Expired"]]} />
       </div>
       <ErrorBanner problem={rotate.problem} />
       {rotated && <SecretOnce label="New secret" secret={rotated.secret} />}
@@ -59,20 +41,7 @@ export function APIKeysPage() {
           page.data.length === 0 ? (
             <Empty>No API keys{type || status ? " match" : " yet"}.</Empty>
           ) : (
-            <table>
-              <caption class="sr-only">API keys</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Status</th>
-                  <th scope="col"><span class="sr-only">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody>
+            <Table caption="API keys" columns={["Name", "Key", "Type", "Created", "Last used", "Status", ""]}>
                 {page.data.map((k) => (
                   <tr key={k.id}>
                     <td>{k.name}</td>
@@ -112,8 +81,7 @@ export function APIKeysPage() {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
+              </Table>
           )
         }
       </Async>
@@ -235,15 +203,7 @@ function CreateKey(props: { onClose: () => void; onCreated: () => void }) {
             </fieldset>
           )}
         </Async>
-        <ErrorBanner problem={act.problem && act.problem.errors.length === 0 ? act.problem : null} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={act.busy}>
-            Create key
-          </button>
-        </div>
+        <DialogActions problem={act.problem} busy={act.busy} submit="Create key" onCancel={props.onClose} />
       </form>
     </Modal>
   );

@@ -4,7 +4,7 @@ import { qs, type Page } from "../api";
 import { navigate } from "../router";
 import { orgPath, useOrg, useSession } from "../session";
 import type { AppInstance, AppLogEntry, AppTemplate } from "../types";
-import { Async, Confirm, Empty, ErrorBanner, Field, Modal, StatusBadge, credits, useAction, useLoad, usePaged, when } from "../ui";
+import { Async, FilterSelect, Confirm, credits, DialogActions, Empty, ErrorBanner, Field, Modal, StatusBadge, useAction, useLoad, usePaged, when } from "../ui";
 
 const CATEGORIES: [string, string][] = [
   ["", "All categories"],
@@ -40,17 +40,7 @@ export function MarketplacePage() {
         <Field label="Search apps" name="q">
           {(id) => <input id={id} type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} />}
         </Field>
-        <Field label="Category" name="category">
-          {(id) => (
-            <select id={id} value={category} onChange={(e) => setCategory(e.currentTarget.value)}>
-              {CATEGORIES.map(([v, l]) => (
-                <option key={v} value={v}>
-                  {l}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <FilterSelect label="Category" name="category" value={category} onChange={setCategory} options={CATEGORIES} />
       </div>
       <Async state={state} what="the catalog">
         {(page) =>
@@ -154,15 +144,7 @@ function Install({ template: t, onClose }: { template: AppTemplate; onClose: () 
             </select>
           )}
         </Field>
-        <ErrorBanner problem={act.problem && act.problem.errors.length === 0 ? act.problem : null} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={act.busy}>
-            Install app
-          </button>
-        </div>
+        <DialogActions problem={act.problem} busy={act.busy} submit="Install app" onCancel={onClose} />
       </form>
     </Modal>
   );
@@ -374,15 +356,7 @@ function Configure(props: { app: AppInstance; etag: string | null; onClose: () =
             )}
           </Field>
         ))}
-        <ErrorBanner problem={act.problem && act.problem.errors.length === 0 ? act.problem : null} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={act.busy}>
-            Save settings
-          </button>
-        </div>
+        <DialogActions problem={act.problem} busy={act.busy} submit="Save settings" onCancel={props.onClose} />
       </form>
     </Modal>
   );

@@ -3,7 +3,7 @@ import { idempotencyKey, qs, type Page } from "../api";
 import { Radial } from "../charts";
 import { orgPath, useOrg, useSession } from "../session";
 import type { PlanInfo, Subscription, Wallet, WalletTransaction } from "../types";
-import { Async, Confirm, Empty, ErrorBanner, Field, StatusBadge, credits, useAction, useLoad, usePaged, when } from "../ui";
+import { Async, Confirm, credits, Empty, ErrorBanner, Field, FormError, StatusBadge, Table, useAction, useLoad, usePaged, when } from "../ui";
 
 export function BillingPage() {
   const s = useSession();
@@ -82,7 +82,7 @@ export function BillingPage() {
               <button type="submit" disabled={topUp.busy}>
                 Top up
               </button>
-              <ErrorBanner problem={topUp.problem && topUp.problem.errors.length === 0 ? topUp.problem : null} />
+              <FormError problem={topUp.problem} />
             </form>
           )}
         </div>
@@ -161,17 +161,7 @@ export function BillingPage() {
           page.data.length === 0 ? (
             <Empty>No transactions yet.</Empty>
           ) : (
-            <table>
-              <caption class="sr-only">Wallet transactions</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Amount</th>
-                  <th scope="col">Description</th>
-                </tr>
-              </thead>
-              <tbody>
+            <Table caption="Wallet transactions" columns={["When", "Type", "Amount", "Description"]}>
                 {page.data.map((t) => (
                   <tr key={t.id}>
                     <td>{when(t.created_at)}</td>
@@ -180,8 +170,7 @@ export function BillingPage() {
                     <td>{t.description ?? t.reference ?? "—"}</td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
+              </Table>
           )
         }
       </Async>

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { etagOf, qs, type Page } from "../api";
 import { orgPath, useOrg, useSession } from "../session";
 import type { Invitation, Member, Role, RoleList } from "../types";
-import { Async, Confirm, Empty, ErrorBanner, Field, Modal, StatusBadge, useAction, useLoad, usePaged, when } from "../ui";
+import { Async, Confirm, DialogActions, Empty, ErrorBanner, Field, FilterSelect, Modal, StatusBadge, Table, useAction, useLoad, usePaged, when } from "../ui";
 
 /** The org's roles (built-ins too), for names, levels and can_assign. */
 function useRoles() {
@@ -54,46 +54,21 @@ export function MembersPage() {
         <Field label="Search name or email" name="q">
           {(id) => <input id={id} type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} />}
         </Field>
-        <Field label="Role" name="role">
-          {(id) => (
-            <select id={id} value={roleFilter} onChange={(e) => setRoleFilter(e.currentTarget.value)}>
-              <option value="">Any role</option>
-              {(roles.data ?? []).map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Status" name="status">
-          {(id) => (
-            <select id={id} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-              <option value="">Any status</option>
-              <option value="active">Active</option>
-              <option value="inactive">Inactive</option>
-            </select>
-          )}
-        </Field>
+        <FilterSelect
+          label="Role"
+          name="role"
+          value={roleFilter}
+          onChange={setRoleFilter}
+          options={[["", "Any role"], ...(roles.data ?? []).map((r): [string, string] => [r.id, r.name])]}
+        />
+        <FilterSelect label="Status" name="status" value={status} onChange={setStatus} options={[["", "Any status"], ["active", "Active"], ["inactive", "Inactive"]]} />
       </div>
       <Async state={state} what="members">
         {(page) =>
           page.data.length === 0 ? (
             <Empty>No member matches.</Empty>
           ) : (
-            <table>
-              <caption class="sr-only">Members</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Last login</th>
-                  <th scope="col">Status</th>
-                  <th scope="col"><span class="sr-only">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody>
+            <Table caption="Members" columns={["Name", "Email", "Role", "Last login", "Status", ""]}>
                 {page.data.map((m) => (
                   <tr key={m.user_id}>
                     <td>
@@ -119,8 +94,7 @@ export function MembersPage() {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
+              </Table>
           )
         }
       </Async>
@@ -196,15 +170,7 @@ function InviteForm(props: { roles: Role[]; canChooseRole: boolean; onClose: () 
             </select>
           )}
         </Field>
-        <ErrorBanner problem={act.problem && act.problem.errors.length === 0 ? act.problem : null} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={act.busy}>
-            Send invitation
-          </button>
-        </div>
+        <DialogActions problem={act.problem} busy={act.busy} submit="Send invitation" onCancel={props.onClose} />
       </form>
     </Modal>
   );
@@ -240,15 +206,7 @@ function RoleForm(props: { member: Member; roles: Role[]; onClose: () => void; o
             </select>
           )}
         </Field>
-        <ErrorBanner problem={act.problem && act.problem.errors.length === 0 ? act.problem : null} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={act.busy || role === props.member.role}>
-            Save role
-          </button>
-        </div>
+        <DialogActions problem={act.problem} busy={act.busy} submit="Save role" onCancel={props.onClose} disabled={role === props.member.role} />
       </form>
     </Modal>
   );
@@ -271,18 +229,7 @@ function Invitations({ tick, roles }: { tick: number; roles: Role[] | undefined 
           return rows.length === 0 ? (
             <Empty>No pending invitations.</Empty>
           ) : (
-            <table>
-              <caption class="sr-only">Pending invitations</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Invited by</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col"><span class="sr-only">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody>
+            <Table caption="Pending invitations" columns={["Email", "Role", "Invited by", "Expires", ""]}>
                 {rows.map((i) => (
                   <tr key={i.id}>
                     <td>
@@ -302,8 +249,7 @@ function Invitations({ tick, roles }: { tick: number; roles: Role[] | undefined 
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
+              </Table>
           );
         }}
       </Async>

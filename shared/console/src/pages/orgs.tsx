@@ -3,7 +3,7 @@ import { Radial } from "../charts";
 import { navigate } from "../router";
 import { orgPath, useOrg, useSession } from "../session";
 import type { Organization } from "../types";
-import { Async, ErrorBanner, Field, useAction, useLoad } from "../ui";
+import { Async, Field, FormError, useAction, useLoad } from "../ui";
 
 export function CreateOrgPage() {
   const s = useSession();
@@ -42,7 +42,7 @@ export function CreateOrgPage() {
             <textarea id={id} value={description} aria-describedby={d} aria-invalid={bad} onInput={(e) => setDescription(e.currentTarget.value)} />
           )}
         </Field>
-        <ErrorBanner problem={act.problem && act.problem.errors.length === 0 ? act.problem : null} />
+        <FormError problem={act.problem} />
         <button type="submit" disabled={act.busy}>
           Create organization
         </button>

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { etagOf, qs, type Page } from "../api";
 import { orgPath, useOrg, useSession } from "../session";
 import type { Project } from "../types";
-import { Async, Confirm, Empty, ErrorBanner, Field, Modal, useAction, usePaged, when } from "../ui";
+import { Async, Confirm, DialogActions, Empty, ErrorBanner, Field, FilterSelect, Modal, Table, useAction, usePaged, when } from "../ui";
 
 export function ProjectsPage() {
   const s = useSession();
@@ -34,23 +34,8 @@ export function ProjectsPage() {
         <Field label="Search by name" name="q">
           {(id) => <input id={id} type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} />}
         </Field>
-        <Field label="Sort by" name="sort">
-          {(id) => (
-            <select id={id} value={sort} onChange={(e) => setSort(e.currentTarget.value)}>
-              <option value="name">Name</option>
-              <option value="-updated_at">Last updated</option>
-            </select>
-          )}
-        </Field>
-        <Field label="API keys" name="has_api_keys">
-          {(id) => (
-            <select id={id} value={hasKeys} onChange={(e) => setHasKeys(e.currentTarget.value)}>
-              <option value="">Any</option>
-              <option value="true">With API keys</option>
-              <option value="false">Without API keys</option>
-            </select>
-          )}
-        </Field>
+        <FilterSelect label="Sort by" name="sort" value={sort} onChange={setSort} options={[["name", "Name"], ["-updated_at", "Last updated"]]} />
+        <FilterSelect label="API keys" name="has_api_keys" value={hasKeys} onChange={setHasKeys} options={[["", "Any"], ["true", "With API keys"], ["false", "Without API keys"]]} />
       </div>
       <ErrorBanner problem={activate.problem} />
       <Async state={state} what="projects">
@@ -58,18 +43,7 @@ export function ProjectsPage() {
           page.data.length === 0 ? (
             <Empty>{q || hasKeys ? "No project matches." : "No projects yet. Create one to start."}</Empty>
           ) : (
-            <table>
-              <caption class="sr-only">Projects</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">API keys</th>
-                  <th scope="col">Updated</th>
-                  <th scope="col"><span class="sr-only">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody>
+            <Table caption="Projects" columns={["Name", "Description", "API keys", "Updated", ""]}>
                 {page.data.map((p) => (
                   <tr key={p.id}>
                     <td>
@@ -107,8 +81,7 @@ export function ProjectsPage() {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
+              </Table>
           )
         }
       </Async>
@@ -165,15 +138,7 @@ function ProjectForm(props: { project?: Project; onClose: () => void; onSaved: (
         <Field label="Description" name="description" problem={act.problem}>
           {(id, d, bad) => <textarea id={id} value={description} aria-describedby={d} aria-invalid={bad} onInput={(e) => setDescription(e.currentTarget.value)} />}
         </Field>
-        <ErrorBanner problem={act.problem && act.problem.errors.length === 0 ? act.problem : null} />
-        <div class="actions">
-          <button type="button" class="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={act.busy}>
-            {props.project ? "Save" : "Create project"}
-          </button>
-        </div>
+        <DialogActions problem={act.problem} busy={act.busy} submit={props.project ? "Save" : "Create project"} onCancel={props.onClose} />
       </form>
     </Modal>
   );

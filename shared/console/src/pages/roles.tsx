@@ -3,7 +3,7 @@ import { qs } from "../api";
 import { navigate } from "../router";
 import { orgPath, useOrg, useSession } from "../session";
 import type { PermissionGroup, Role, RoleList } from "../types";
-import { Async, Confirm, Empty, ErrorBanner, Field, useAction, useLoad } from "../ui";
+import { Async, Confirm, Empty, Field, FormError, Table, useAction, useLoad } from "../ui";
 
 export function RolesPage() {
   const s = useSession();
@@ -24,19 +24,7 @@ export function RolesPage() {
           list.data.length === 0 ? (
             <Empty>No roles.</Empty>
           ) : (
-            <table>
-              <caption class="sr-only">Roles</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Role</th>
-                  <th scope="col">Level</th>
-                  <th scope="col">Members</th>
-                  <th scope="col">Pending invitations</th>
-                  <th scope="col">Permissions</th>
-                  <th scope="col"><span class="sr-only">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody>
+            <Table caption="Roles" columns={["Role", "Level", "Members", "Pending invitations", "Permissions", ""]}>
                 {list.data.map((r) => (
                   <tr key={r.id}>
                     <td>
@@ -61,8 +49,7 @@ export function RolesPage() {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
+              </Table>
           )
         }
       </Async>
@@ -191,7 +178,7 @@ export function RoleEditPage({ id }: { id?: string }) {
                   ))}
                 </fieldset>
               ))}
-              <ErrorBanner problem={act.problem && act.problem.errors.length === 0 ? act.problem : null} />
+              <FormError problem={act.problem} />
               {saved && (
                 <p class="notice" role="status">
                   {saved}

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import type { Auth } from "../auth";
 import type { Config } from "../config";
-import { ErrorBanner, Field, useAction } from "../ui";
+import { ErrorBanner, Field, FormError, useAction } from "../ui";
 
 /** Sign-in: the dev issuer's form locally, the hosted page in AWS. */
 export function SignInPage({ cfg, auth, onSignedIn, email: fixedEmail }: { cfg: Config; auth: Auth; onSignedIn: () => void; email?: string }) {
@@ -52,7 +52,7 @@ export function SignInPage({ cfg, auth, onSignedIn, email: fixedEmail }: { cfg: 
               <input id={id} autoComplete="name" value={name} aria-describedby={d} aria-invalid={bad} onInput={(e) => setName(e.currentTarget.value)} />
             )}
           </Field>
-          <ErrorBanner problem={act.problem && act.problem.errors.length === 0 ? act.problem : null} />
+          <FormError problem={act.problem} />
           <button type="submit" disabled={act.busy}>
             Sign in
           </button>
