@@ -81,7 +81,7 @@ export function APIKeysPage() {
                     </td>
                   </tr>
                 ))}
-              </Table>
+            </Table>
           )
         }
       </Async>

@@ -170,7 +170,7 @@ export function BillingPage() {
                     <td>{t.description ?? t.reference ?? "—"}</td>
                   </tr>
                 ))}
-              </Table>
+            </Table>
           )
         }
       </Async>

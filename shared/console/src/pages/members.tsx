@@ -94,7 +94,7 @@ export function MembersPage() {
                     </td>
                   </tr>
                 ))}
-              </Table>
+            </Table>
           )
         }
       </Async>
@@ -249,7 +249,7 @@ function Invitations({ tick, roles }: { tick: number; roles: Role[] | undefined 
                     </td>
                   </tr>
                 ))}
-              </Table>
+            </Table>
           );
         }}
       </Async>

@@ -81,7 +81,7 @@ export function ProjectsPage() {
                     </td>
                   </tr>
                 ))}
-              </Table>
+            </Table>
           )
         }
       </Async>

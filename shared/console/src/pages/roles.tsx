@@ -49,7 +49,7 @@ export function RolesPage() {
                     </td>
                   </tr>
                 ))}
-              </Table>
+            </Table>
           )
         }
       </Async>
