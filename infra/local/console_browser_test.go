@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"testing"
 
 	"github.com/orgplane/orgplane/shared/console"
@@ -39,16 +38,12 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	// Apps idle for a second are stopped when the test runs the job.
 	st := startStack(t, false, "APP_IDLE_TIMEOUT=1s")
-	m := regexp.MustCompile(`Console\s+(http://\S+)`).FindStringSubmatch(st.stdout.String())
-	if m == nil {
-		t.Fatalf("the quick-start names no console URL:\n%s", st.stdout.String())
-	}
 
 	dir := filepath.Join(root, "shared", "console")
 	cmd := exec.CommandContext(t.Context(), node, "--test", "--test-concurrency=1", "--test-reporter=spec", "e2e/")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
-		"CONSOLE_URL="+m[1], "API_URL="+st.base, "MAILDEV_URL="+st.mailWeb, "CHROMIUM="+chromium,
+		"CONSOLE_URL="+st.consoleURL(t), "API_URL="+st.base, "MAILDEV_URL="+st.mailWeb, "CHROMIUM="+chromium,
 		"SCREENSHOTS="+filepath.Join(dir, "build", "screenshots"))
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {

@@ -5,12 +5,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -138,6 +140,7 @@ func (st *runningStack) stop(t *testing.T, children []int) {
 
 func smoke(t *testing.T, lambda bool) {
 	st := startStack(t, lambda)
+	checkConsole(t, st)
 	s := &devServer{URL: st.base}
 	var me struct{ Email string }
 	if status, _ := s.do(t, "GET", "/me", "", "", s.mustToken(t, "smoke@example.com"), &me); status != 200 || me.Email != "smoke@example.com" {
@@ -153,6 +156,47 @@ func smoke(t *testing.T, lambda bool) {
 		t.Errorf("%d emulators run; want get-me's and create-wallet's in Lambda mode, none otherwise", n)
 	}
 	st.stop(t, children)
+}
+
+// consoleURL is the console's URL, as the quick-start prints it.
+func (st *runningStack) consoleURL(t *testing.T) string {
+	t.Helper()
+	m := regexp.MustCompile(`Console\s+(http://\S+)`).FindStringSubmatch(st.stdout.String())
+	if m == nil {
+		t.Fatalf("the quick-start names no console:\n%s", st.stdout.String())
+	}
+	return m[1]
+}
+
+// checkConsole: the quick-start names the console, which serves its
+// config (the API's URL) with its security headers, and the API answers
+// CORS for the console's origin.
+func checkConsole(t *testing.T, st *runningStack) {
+	t.Helper()
+	console := st.consoleURL(t)
+	resp, err := http.Get(console + "/config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		APIURL string `json:"apiUrl"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&cfg)
+	resp.Body.Close()
+	if err != nil || cfg.APIURL != st.base || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "connect-src 'self' "+st.base) {
+		t.Errorf("console config: %+v, %v, CSP %q; want apiUrl %s", cfg, err, resp.Header.Get("Content-Security-Policy"), st.base)
+	}
+	req, _ := http.NewRequest(http.MethodOptions, st.base+"/me", nil)
+	req.Header.Set("Origin", console)
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != console {
+		t.Errorf("preflight from the console: %d, allow-origin %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
 }
 
 // emulators counts the aws-lambda-rie processes among pids.
