@@ -201,6 +201,31 @@ describe("console", { concurrency: false }, () => {
     await check(ada, "api-keys");
   });
 
+  step("deactivate, reactivate and remove a member, each confirmed", async () => {
+    const { page } = ada;
+    await nav(page, "Members");
+    const bobRow = page.getByRole("row", { name: /bob@example\.com/ });
+    await page.getByRole("button", { name: "Deactivate bob@example.com" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Deactivate" }).click();
+    await bobRow.getByText("inactive").waitFor();
+    await page.getByRole("button", { name: "Activate bob@example.com" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Activate" }).click();
+    await bobRow.getByText("active", { exact: true }).waitFor();
+    await page.getByRole("button", { name: "Remove bob@example.com" }).click();
+    await check(ada, "members-remove");
+    await page.getByRole("dialog").getByRole("button", { name: "Remove member" }).click();
+    await bobRow.waitFor({ state: "detached" });
+  });
+
+  step("an unknown organization is explained, not an error", async () => {
+    const { page } = ada;
+    await page.goto(env.console + "/organizations/org_00000000000000000000000000/projects");
+    await page.getByRole("heading", { name: "Organization not found" }).waitFor();
+    await check(ada, "org-not-found");
+    await page.goto(env.console + orgUrl);
+    await page.getByRole("heading", { level: 1, name: "Acme Rockets" }).waitFor();
+  });
+
   step("top up the wallet and upgrade the plan", async () => {
     const { page } = ada;
     await nav(page, "Wallet & billing");

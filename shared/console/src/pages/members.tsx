@@ -28,6 +28,7 @@ export function MembersPage() {
   const [inviting, setInviting] = useState(false);
   const [editing, setEditing] = useState<Member | null>(null);
   const [toggling, setToggling] = useState<Member | null>(null);
+  const [removing, setRemoving] = useState<Member | null>(null);
   const [invitesTick, setInvitesTick] = useState(0);
   const base = orgPath(org.id, "members");
   const { state, pager } = usePaged(
@@ -91,6 +92,11 @@ export function MembersPage() {
                           </button>
                         </>
                       )}
+                      {can("members:remove") && manageable(m) && (
+                        <button type="button" class="danger" aria-label={`Remove ${m.email}`} onClick={() => setRemoving(m)}>
+                          Remove
+                        </button>
+                      )}
                     </td>
                   </tr>
                 ))}
@@ -104,6 +110,18 @@ export function MembersPage() {
         <InviteForm roles={roles.data ?? []} canChooseRole={can("members:update")} onClose={() => setInviting(false)} onSent={() => setInvitesTick((t) => t + 1)} />
       )}
       {editing && <RoleForm member={editing} roles={roles.data ?? []} onClose={() => setEditing(null)} onSaved={state.reload} />}
+      {removing && (
+        <Confirm
+          title={`Remove ${removing.email}?`}
+          body={<p>They leave the organization and its seat is freed. To have them back, invite them again.</p>}
+          action="Remove member"
+          onConfirm={async () => {
+            await s.api.del(`${base}/${removing.user_id}`);
+            state.reload();
+          }}
+          onClose={() => setRemoving(null)}
+        />
+      )}
       {toggling && (
         <Confirm
           title={`${toggling.status === "active" ? "Deactivate" : "Activate"} ${toggling.email}?`}
