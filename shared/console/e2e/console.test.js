@@ -1,6 +1,7 @@
 // The console in a real browser, as a new user meets it: the README's
 // console walk-through, against the local stack (make test-console).
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { accessible, env, invitationLink, launch, person, screenshot, signIn } from "./harness.js";
 
@@ -347,17 +348,59 @@ describe("console", { concurrency: false }, () => {
     await page.getByRole("button", { name: "New project" }).focus();
     await page.keyboard.press("Enter");
     await page.getByRole("dialog").waitFor();
-    await page.keyboard.type("Keyboard project"); // the dialog focuses its first field
+    const name = `Keyboard ${Date.now().toString(36)}`;
+    await page.keyboard.type(name); // the dialog focuses its first field
     await page.keyboard.press("Enter");
-    await page.getByRole("cell", { name: "Keyboard project", exact: true }).waitFor();
-    await page.getByRole("button", { name: "Delete Keyboard project" }).focus();
+    await page.getByRole("cell", { name, exact: true }).waitFor();
+    await page.getByRole("button", { name: `Delete ${name}` }).focus();
     await page.keyboard.press("Enter");
     await page.getByRole("dialog").waitFor();
     await page.keyboard.press("Escape"); // a dialog closes with Escape, changing nothing
     await page.getByRole("dialog").waitFor({ state: "detached" });
-    await page.getByRole("cell", { name: "Keyboard project", exact: true }).waitFor();
+    await page.getByRole("cell", { name, exact: true }).waitFor();
     assert.equal(await page.getByRole("dialog").count(), 0);
     assert.deepEqual(kb.errors, []);
     await kb.context.close();
+  });
+
+  step("in AWS: the hosted sign-in with authorization code and PKCE", async () => {
+    // The deployed config (auth: oidc) and Cognito's endpoints, played by
+    // routes in this browser; the token endpoint answers a dev token, which
+    // the local API trusts as it trusts Cognito's in AWS.
+    const authority = "https://cognito-idp.test/pool";
+    const domain = "https://signin.test";
+    const fake = await person(browser, { bypassCSP: true });
+    const { context, page } = fake;
+    await context.route(`${env.console}/config.json`, (r) =>
+      r.fulfill({ json: { apiUrl: env.api, auth: "oidc", oidcAuthority: authority, oidcClientId: "client-1", oidcDomain: domain } }),
+    );
+    await context.route(`${authority}/.well-known/openid-configuration`, (r) =>
+      r.fulfill({ json: { issuer: authority, jwks_uri: `${authority}/.well-known/jwks.json`, authorization_endpoint: `${domain}/oauth2/authorize`, token_endpoint: `${domain}/oauth2/token` }, headers: { "Access-Control-Allow-Origin": "*" } }),
+    );
+    let challenge = "";
+    await context.route(`${domain}/oauth2/authorize**`, (r) => {
+      const u = new URL(r.request().url());
+      assert.equal(u.searchParams.get("response_type"), "code");
+      assert.equal(u.searchParams.get("client_id"), "client-1");
+      assert.equal(u.searchParams.get("code_challenge_method"), "S256");
+      assert.equal(u.searchParams.get("redirect_uri"), `${env.console}/auth/callback`);
+      challenge = u.searchParams.get("code_challenge");
+      const back = `${env.console}/auth/callback?code=the-code&state=${u.searchParams.get("state")}`;
+      return r.fulfill({ status: 302, headers: { Location: back } });
+    });
+    const token = (await (await fetch(`${env.api}/dev/token`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: "carol@example.com", name: "Carol" }) })).json()).token;
+    await context.route(`${domain}/oauth2/token`, (r) => {
+      const form = new URLSearchParams(r.request().postData());
+      assert.equal(form.get("code"), "the-code");
+      const verifier = form.get("code_verifier");
+      assert.equal(createHash("sha256").update(verifier).digest("base64url"), challenge, "the verifier does not match the challenge");
+      return r.fulfill({ json: { id_token: token, access_token: "unused", token_type: "Bearer", expires_in: 3600 }, headers: { "Access-Control-Allow-Origin": "*" } });
+    });
+    await page.goto(env.console + "/");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { level: 1, name: "Carol's workspace" }).waitFor();
+    assert.ok(challenge, "the console never went to the hosted sign-in");
+    assert.deepEqual(fake.errors, []);
+    await context.close();
   });
 });

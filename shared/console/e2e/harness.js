@@ -31,8 +31,8 @@ export async function launch() {
  * A fresh context (its own storage: a second person) whose pages record
  * uncaught exceptions and console errors, CSP violations included.
  */
-export async function person(browser) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+export async function person(browser, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...options });
   context.setDefaultTimeout(10000);
   const page = await context.newPage();
   const errors = [];
