@@ -11,5 +11,4 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 300,
   },
-  server: { port: 5173, strictPort: true },
 });
