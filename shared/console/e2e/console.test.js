@@ -277,6 +277,13 @@ describe("console", { concurrency: false }, () => {
   step("a stale edit says someone else changed it", async () => {
     const { page } = ada;
     await nav(page, "Settings");
+    // A field error sits beside its field, and nothing is saved.
+    await page.getByLabel("Description").fill("We\u0007fly");
+    page.expectedFailures = 1;
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.locator(".field.invalid").getByText("Description").waitFor();
+    await check(ada, "settings-field-error");
+    await page.getByLabel("Billing email").fill("billing@acme.example");
     await page.getByLabel("Description").fill("We fly");
     // Someone else saves first (the API, with Ada's token from this tab).
     const token = await page.evaluate(() => sessionStorage.getItem("orgplane.token"));

@@ -32,6 +32,7 @@ export interface Organization {
   slug: string;
   description: string;
   logo_url: string | null;
+  billing_email: string | null;
   plan: Plan;
   member_count: number;
   pending_invitation_count: number;

@@ -11,6 +11,7 @@ export function SettingsPage() {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [logo, setLogo] = useState("");
+  const [billingEmail, setBillingEmail] = useState("");
   const [saved, setSaved] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [leaving, setLeaving] = useState(false);
@@ -21,6 +22,7 @@ export function SettingsPage() {
       setName(o.name);
       setDescription(o.description);
       setLogo(o.logo_url ?? "");
+      setBillingEmail(o.billing_email ?? "");
     }
   }, [state.data]);
   const editable = can("organization:update");
@@ -38,7 +40,7 @@ export function SettingsPage() {
                 const ok = await act.run(async () => {
                   const r = await s.api.patch<Organization>(
                     orgPath(org.id),
-                    { name: name.trim(), description: description.trim(), logo_url: logo.trim() || null },
+                    { name: name.trim(), description: description.trim(), logo_url: logo.trim() || null, billing_email: billingEmail.trim() || null },
                     etag,
                   );
                   state.set(r);
@@ -58,6 +60,11 @@ export function SettingsPage() {
               <Field label="Logo URL" name="logo_url" problem={act.problem} hint="An https:// address of an image.">
                 {(id, d, bad) => (
                   <input id={id} type="url" readOnly={!editable} value={logo} aria-describedby={d} aria-invalid={bad} onInput={(e) => setLogo(e.currentTarget.value)} />
+                )}
+              </Field>
+              <Field label="Billing email" name="billing_email" problem={act.problem} hint="Billing mail (renewals, low balance) goes here instead of to the owners.">
+                {(id, d, bad) => (
+                  <input id={id} type="email" readOnly={!editable} value={billingEmail} aria-describedby={d} aria-invalid={bad} onInput={(e) => setBillingEmail(e.currentTarget.value)} />
                 )}
               </Field>
               <p class="hint">
