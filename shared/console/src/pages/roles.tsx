@@ -191,7 +191,6 @@ export function RoleEditPage({ id }: { id?: string }) {
           )
         }
       </Async>
-      {!id && <p class="hint">Field errors from the API appear beside their fields; the role applies to its holders on their next request.</p>}
     </section>
   );
 }
