@@ -39,6 +39,7 @@ import (
 //	subscription      ORG#<org>                   SUBSCRIPTION                GSI2 RENEWAL#<yyyy-mm-dd> / <due>#<org> while a renewal is due
 //	billing notice    ORG#<org>                   NOTICE#<event>              ttl; a billing email's claim and sent-marker
 //	app billing       ORG#<org>                   APPBILL#<app>               GSI2 RENEWAL#<yyyy-mm-dd> / <due>#<org>#<app> while a charge is due
+//	activity event    ORG#<org>#ACTIVITY          <evt id>                    ttl 400 days; written by the change it records
 //
 // Items that own a lookup item elsewhere (an invitation's token lookup)
 // name it in lookup_pk/lookup_sk, so deleting an org finds every lookup
@@ -54,6 +55,7 @@ func slugPK(slug string) string       { return "SLUG#" + slug }
 func projectListPK(org string) string { return "ORG#" + org + "#PROJECTS" }
 func ledgerPK(org string) string      { return "ORG#" + org + "#LEDGER" }
 func appLogPK(org string) string      { return "ORG#" + org + "#APPLOG" }
+func activityPK(org string) string    { return "ORG#" + org + "#ACTIVITY" }
 
 const (
 	orgSK     = "ORG"
@@ -122,6 +124,9 @@ func rateWindowSK(policy string, start time.Time) string {
 // route: its rate-limit windows and its lookup's last use.
 var KeyUsePartitions = []string{"RL#*", "APIKEY#*"}
 
+// An activity event's sort key is its id, which sorts by time.
+func activitySK(event string) string { return event }
+
 // The ledger partition's items.
 func ledgerEntrySK(ulid string) string    { return "TXN#" + ulid }
 func idempotencySK(keyHash string) string { return "IDEM#" + keyHash }
@@ -161,6 +166,7 @@ const (
 	TypeSubscription    = "subscription"
 	TypeBillingNotice   = "billing_notice"
 	TypeAppBilling      = "app_billing"
+	TypeActivity        = "activity"
 )
 
 // Attributes by which an item names a lookup item it owns elsewhere (an
