@@ -5,7 +5,6 @@ package activity
 const (
 	OrgCreated           = "organization.created"
 	OrgUpdated           = "organization.updated"
-	OrgDeletionStarted   = "organization.deletion_started"
 	OwnershipTransferred = "organization.ownership_transferred"
 
 	ProjectCreated = "project.created"
@@ -48,6 +47,7 @@ const (
 	AppUpdated     = "app.updated"
 	AppUninstalled = "app.uninstalled"
 	AppRestarted   = "app.restarted"
+	AppStarted     = "app.started" // by the payment that had failed going through
 	AppStopped     = "app.stopped"
 	AppWoken       = "app.woken"
 	AppCharged     = "app.charged"

@@ -7,6 +7,7 @@ package activity
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -27,6 +28,15 @@ type Actor struct {
 	Type string `json:"type"`
 	ID   string `json:"id"`
 	Name string `json:"name"`
+}
+
+// Person is a signed-in person as an actor, named by their email when
+// they have no name.
+func Person(id, name, email string) Actor {
+	if name == "" {
+		name = email
+	}
+	return Actor{Type: ActorUser, ID: id, Name: name}
 }
 
 // System is the actor of a scheduled job or a stream consumer.
@@ -51,6 +61,7 @@ const (
 	TargetSubscription = "subscription"
 	TargetApp          = "app"
 	TargetExport       = "export"
+	TargetLedgerEntry  = "ledger_entry"
 )
 
 // Context is where a change came from. The system's changes have none.
@@ -72,7 +83,7 @@ type Changes map[string]Change
 
 // Note adds a field's move when it moved.
 func (c Changes) Note(field string, from, to any) Changes {
-	if from != to {
+	if !reflect.DeepEqual(from, to) {
 		c[field] = Change{From: from, To: to}
 	}
 	return c
@@ -88,6 +99,12 @@ type Event struct {
 	Targets        []Target  `json:"targets"`
 	Context        Context   `json:"context"`
 	Changes        Changes   `json:"changes,omitempty"`
+}
+
+// With is e with the fields its change moved.
+func (e Event) With(c Changes) Event {
+	e.Changes = c
+	return e
 }
 
 // Filter narrows the events read. Zero fields do not filter. Action is an

@@ -99,7 +99,7 @@ func (r Route) Timeout() int {
 
 // Routes is every HTTP route of Orgplane: one list, kept in a few files
 // by area so each area's routes sit beside its handlers.
-var Routes = slices.Concat(coreRoutes, invitationRoutes, apiKeyRoutes, walletRoutes, appRoutes)
+var Routes = slices.Concat(coreRoutes, invitationRoutes, apiKeyRoutes, walletRoutes, appRoutes, insightRoutes)
 
 // coreRoutes are me, organizations, projects, members and roles.
 var coreRoutes = []Route{
@@ -128,6 +128,8 @@ var coreRoutes = []Route{
 	{Name: "get-member", Method: "GET", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRead, handle: (*Server).getMember},
 	{Name: "update-member", Method: "PATCH", Path: "/organizations/{org}/members/{user}", Permission: access.MembersUpdate, Writes: true, Body: true, People: true, handle: (*Server).updateMember},
 	{Name: "remove-member", Method: "DELETE", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRemove, Writes: true, People: true, handle: (*Server).removeMember},
+	{Name: "get-my-notifications", Method: "GET", Path: "/organizations/{org}/members/me/notifications", Permission: access.OrgRead, People: true, handle: (*Server).getMyNotifications},
+	{Name: "set-my-notifications", Method: "PUT", Path: "/organizations/{org}/members/me/notifications", Permission: access.OrgRead, Writes: true, Body: true, People: true, handle: (*Server).setMyNotifications},
 	{Name: "leave-organization", Method: "POST", Path: "/organizations/{org}/leave", Permission: access.OrgRead, Writes: true, People: true, handle: (*Server).leaveOrganization},
 	{Name: "transfer-ownership", Method: "POST", Path: "/organizations/{org}/transfer-ownership", Permission: access.OwnershipTransfer, Writes: true, Body: true, People: true, handle: (*Server).transferOwnership},
 	{Name: "list-roles", Method: "GET", Path: "/organizations/{org}/roles", Permission: access.RolesRead, handle: (*Server).listRoles},

@@ -132,6 +132,7 @@ func (s *Server) serve(rt Route) http.Handler {
 			}
 		}()
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		r = withRequestMeta(w, r)
 		c := &call{w: w, r: r, at: s.clock(), route: rt}
 		err := s.admit(c)
 		if err == nil && !rt.Body {

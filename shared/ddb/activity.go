@@ -79,20 +79,18 @@ func actorOf(m orgs.Member) activity.Actor {
 	if ids.Valid(ids.APIKey, m.UserID) {
 		return activity.Actor{Type: activity.ActorAPIKey, ID: m.UserID, Name: m.Name}
 	}
-	name := m.Name
-	if name == "" {
-		name = m.Email
-	}
-	return activity.Actor{Type: activity.ActorUser, ID: m.UserID, Name: name}
+	return activity.Person(m.UserID, m.Name, m.Email)
 }
 
-func userActor(u orgs.User) activity.Actor {
-	name := u.Name
-	if name == "" {
-		name = u.Email
+// actorOrSystem is by's actor, or the system job's when by is nil.
+func actorOrSystem(by *orgs.Member, job string) activity.Actor {
+	if by == nil {
+		return activity.System(job)
 	}
-	return activity.Actor{Type: activity.ActorUser, ID: u.ID, Name: name}
+	return actorOf(*by)
 }
+
+func userActor(u orgs.User) activity.Actor { return activity.Person(u.ID, u.Name, u.Email) }
 
 // event is an event of org by actor, to be completed and written by the
 // transaction that records it.

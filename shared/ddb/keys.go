@@ -57,6 +57,12 @@ func ledgerPK(org string) string      { return "ORG#" + org + "#LEDGER" }
 func appLogPK(org string) string      { return "ORG#" + org + "#APPLOG" }
 func activityPK(org string) string    { return "ORG#" + org + "#ACTIVITY" }
 
+// sidePartitions are the org's append-only partitions beside ORG#<org>,
+// which deleting the org purges first.
+func sidePartitions(org string) []string {
+	return []string{ledgerPK(org), appLogPK(org), activityPK(org)}
+}
+
 const (
 	orgSK     = "ORG"
 	slugSK    = "SLUG"
