@@ -67,7 +67,7 @@ func (s *Server) withLink(c *call, j exports.Job, v exportView) (exportView, err
 		return v, nil
 	}
 	ttl := min(exports.LinkTTL, j.ExpiresAt().Sub(c.now()))
-	url, err := s.Exports.URL(c.ctx(), j.Object(), j.Filename(), ttl)
+	url, err := s.Exports.URL(c.ctx(), j.Object(), j.Filename(), c.now(), ttl)
 	if err != nil {
 		return v, err
 	}

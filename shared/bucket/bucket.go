@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -59,18 +61,31 @@ func (b *Bucket) Get(ctx context.Context, key string) ([]byte, error) {
 	return io.ReadAll(out.Body)
 }
 
-// URL is a presigned GET of the object, valid for ttl, that downloads it
-// as filename.
-func (b *Bucket) URL(ctx context.Context, key, filename string, ttl time.Duration) (string, error) {
+// URL is a presigned GET of the object, signed at the time at (the
+// request's clock) and valid for ttl from then, that downloads it as
+// filename.
+func (b *Bucket) URL(ctx context.Context, key, filename string, at time.Time, ttl time.Duration) (string, error) {
 	if ttl <= 0 {
 		return "", errors.New("bucket: a link must be valid for some time")
 	}
 	req, err := b.presign.PresignGetObject(ctx, &s3.GetObjectInput{
 		Bucket: aws.String(b.Name), Key: aws.String(key),
 		ResponseContentDisposition: aws.String(mime.FormatMediaType("attachment", map[string]string{"filename": filename})),
-	}, s3.WithPresignExpires(ttl))
+	}, s3.WithPresignExpires(ttl), func(o *s3.PresignOptions) { o.Presigner = signedAt{o.Presigner, at} })
 	if err != nil {
 		return "", fmt.Errorf("bucket: presign %s: %w", key, err)
 	}
 	return req.URL, nil
+}
+
+// signedAt presigns at a given time rather than the SDK's clock, so a
+// link's validity follows the clock of the request that asked for it.
+type signedAt struct {
+	s3.HTTPPresignerV4
+	at time.Time
+}
+
+func (s signedAt) PresignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request, payloadHash, service, region string,
+	_ time.Time, optFns ...func(*v4.SignerOptions)) (string, http.Header, error) {
+	return s.HTTPPresignerV4.PresignHTTP(ctx, creds, r, payloadHash, service, region, s.at, optFns...)
 }

@@ -52,7 +52,7 @@ func TestPresignedDownload(t *testing.T) {
 	if err := b.Put(ctx, "exports/a/file.csv", "text/csv", []byte("a,b\n1,2\n")); err != nil {
 		t.Fatal(err)
 	}
-	url, err := b.URL(ctx, "exports/a/file.csv", "file.csv", 15*time.Minute)
+	url, err := b.URL(ctx, "exports/a/file.csv", "file.csv", c.Now(), 15*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
