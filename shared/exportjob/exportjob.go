@@ -99,7 +99,7 @@ func (b *Builder) file(ctx context.Context, j exports.Job) ([]byte, int, error) 
 	return nil, 0, fmt.Errorf("exportjob: unknown kind %q", j.Kind)
 }
 
-// header opens every JSON export: what it is and what it leaves out.
+// header is every JSON export's manifest: what it is and what it leaves out.
 type header struct {
 	ID             string    `json:"id"`
 	Kind           string    `json:"kind"`
@@ -135,7 +135,7 @@ func (b *Builder) organization(ctx context.Context, j exports.Job) ([]byte, int,
 	if err != nil {
 		return nil, 0, err
 	}
-	doc := orderedDoc{{"export", b.header(j)}}
+	doc := orderedDoc{{"manifest", b.header(j)}}
 	records := 0
 	for _, s := range sections {
 		items := data[s]
@@ -180,7 +180,7 @@ func (b *Builder) user(ctx context.Context, j exports.Job) ([]byte, int, error) 
 	if memberships == nil {
 		memberships = []map[string]any{}
 	}
-	doc := orderedDoc{{"export", b.header(j)}, {"profile", u.Profile}, {"memberships", memberships}, {"activity", events}}
+	doc := orderedDoc{{"manifest", b.header(j)}, {"profile", u.Profile}, {"memberships", memberships}, {"activity", events}}
 	body, err := gzipJSON(doc)
 	return body, 1 + len(memberships) + len(events), err
 }
