@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -58,18 +59,17 @@ func startChildren(ctx context.Context, cfg *config) (*children, error) {
 		})
 	}
 	wg.Wait()
+	var s3Err error
 	if cfg.S3Endpoint == "" && ddbErr == nil && mailErr == nil {
-		k.s3, ddbErr = s3local.Start(s3local.Options{Port: cfg.S3Port, Buckets: []string{cfg.ExportBucket}})
-		if ddbErr != nil {
-			ddbErr = fmt.Errorf("%w\n(is another `make run` serving S3? set S3_PORT, or S3_ENDPOINT to use it)", ddbErr)
+		// In this process: gofakes3 over memory starts in microseconds.
+		k.s3, s3Err = s3local.Start(s3local.Options{Port: cfg.S3Port, Buckets: []string{cfg.ExportBucket}})
+		if s3Err != nil {
+			s3Err = fmt.Errorf("%w\n(is another `make run` serving S3? set S3_PORT, or S3_ENDPOINT to use it)", s3Err)
 		}
 	}
-	if ddbErr != nil || mailErr != nil {
+	if ddbErr != nil || mailErr != nil || s3Err != nil {
 		k.stop()
-		if ddbErr != nil {
-			return nil, ddbErr
-		}
-		return nil, mailErr
+		return nil, errors.Join(ddbErr, mailErr, s3Err)
 	}
 	if k.ddb != nil {
 		cfg.DynamoDBEndpoint = k.ddb.Endpoint()
