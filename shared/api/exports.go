@@ -115,12 +115,16 @@ func (s *Server) listOrgExports(c *call, kind string) error {
 	return c.reply(http.StatusOK, listOf(views, s.next(c.orgID, list, next)))
 }
 
-func (s *Server) getOrgExport(c *call, kind string) error {
+func (s *Server) getOrgExport(c *call, kind string) error { return s.showExport(c, kind, c.orgID) }
+
+// showExport answers with the export named by the path, of the kind and
+// owner (org or person), with its link when it is ready.
+func (s *Server) showExport(c *call, kind, owner string) error {
 	id := c.r.PathValue("export")
 	if !ids.Valid(ids.Export, id) {
 		return problem.NotFoundf("Export")
 	}
-	j, err := s.Store.Export(c.ctx(), kind, c.orgID, id)
+	j, err := s.Store.Export(c.ctx(), kind, owner, id)
 	if err != nil {
 		return storeError(err, "Export")
 	}
@@ -211,17 +215,5 @@ func (s *Server) createMyExport(c *call) error {
 }
 
 func (s *Server) getMyExport(c *call) error {
-	id := c.r.PathValue("export")
-	if !ids.Valid(ids.Export, id) {
-		return problem.NotFoundf("Export")
-	}
-	j, err := s.Store.Export(c.ctx(), exports.KindUser, c.principal.UserID, id)
-	if err != nil {
-		return storeError(err, "Export")
-	}
-	v, err := s.withLink(c, j, viewExport(j, c.now()))
-	if err != nil {
-		return err
-	}
-	return c.reply(http.StatusOK, v)
+	return s.showExport(c, exports.KindUser, c.principal.UserID)
 }

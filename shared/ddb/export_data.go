@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -120,11 +121,18 @@ type ExportData map[string][]map[string]any
 // ExportOrganization reads every partition of the org and returns each
 // item as its export shows it. Items of a type no export shows are left
 // out; an item of a type this file does not know is left out and logged,
-// never shown.
+// never shown; so is an item past its ttl, which reads treat as gone
+// before DynamoDB removes it.
 func (s *Store) ExportOrganization(ctx context.Context, orgID string) (ExportData, error) {
 	data := ExportData{}
+	now := s.now().Unix()
 	for _, pk := range orgPartitions(orgID) {
 		if err := s.eachItem(ctx, inPartition(pk, ""), func(it item) {
+			if ttl, ok := it["ttl"].(*types.AttributeValueMemberN); ok {
+				if t, err := strconv.ParseInt(ttl.Value, 10, 64); err == nil && t > 0 && t <= now {
+					return
+				}
+			}
 			data.add(ctx, it)
 		}); err != nil {
 			return nil, err
