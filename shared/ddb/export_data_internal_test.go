@@ -63,3 +63,55 @@ func TestNoShapeShowsASecret(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryOrgPartitionIsExported: each partition key builder of an org
+// (a function of keys.go returning "ORG#" + org + …) is read by the export
+// (orgPartitions) or named here as a partition of an index, which holds
+// copies of table items only.
+func TestEveryOrgPartitionIsExported(t *testing.T) {
+	read := map[string]bool{}
+	for _, pk := range orgPartitions("org_x") {
+		read[pk] = true
+	}
+	builders := map[string]func(string) string{
+		"orgPK": orgPK, "ledgerPK": ledgerPK, "appLogPK": appLogPK, "activityPK": activityPK,
+		"projectListPK": projectListPK,
+	}
+	indexOnly := map[string]bool{"projectListPK": true}
+	f, err := parser.ParseFile(token.NewFileSet(), "keys.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || !strings.HasSuffix(fn.Name.Name, "PK") || fn.Body == nil || len(fn.Body.List) != 1 {
+			continue
+		}
+		ret, ok := fn.Body.List[0].(*ast.ReturnStmt)
+		if !ok || len(ret.Results) != 1 {
+			continue
+		}
+		lit, ok := leftmost(ret.Results[0]).(*ast.BasicLit)
+		if !ok || lit.Value != `"ORG#"` {
+			continue
+		}
+		build, known := builders[fn.Name.Name]
+		switch {
+		case !known:
+			t.Errorf("%s builds an org partition this test does not know: add it to orgPartitions (keys.go) and here", fn.Name.Name)
+		case !indexOnly[fn.Name.Name] && !read[build("org_x")]:
+			t.Errorf("%s is not among orgPartitions: the export would miss its items", fn.Name.Name)
+		}
+	}
+}
+
+// leftmost is the first operand of a chain of + (the key's prefix).
+func leftmost(e ast.Expr) ast.Expr {
+	for {
+		b, ok := e.(*ast.BinaryExpr)
+		if !ok {
+			return e
+		}
+		e = b.X
+	}
+}
