@@ -66,7 +66,11 @@ func (s *Server) withLink(c *call, j exports.Job, v exportView) (exportView, err
 	if v.Status != exports.StatusReady || s.Exports == nil {
 		return v, nil
 	}
-	ttl := min(exports.LinkTTL, j.ExpiresAt().Sub(c.now()))
+	// Links last whole seconds (X-Amz-Expires); none in the last second.
+	ttl := min(exports.LinkTTL, j.ExpiresAt().Sub(c.now())).Truncate(time.Second)
+	if ttl < time.Second {
+		return v, nil
+	}
 	url, err := s.Exports.URL(c.ctx(), j.Object(), j.Filename(), c.now(), ttl)
 	if err != nil {
 		return v, err

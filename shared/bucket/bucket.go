@@ -65,8 +65,10 @@ func (b *Bucket) Get(ctx context.Context, key string) ([]byte, error) {
 // request's clock) and valid for ttl from then, that downloads it as
 // filename.
 func (b *Bucket) URL(ctx context.Context, key, filename string, at time.Time, ttl time.Duration) (string, error) {
-	if ttl <= 0 {
-		return "", errors.New("bucket: a link must be valid for some time")
+	if ttl < time.Second {
+		// X-Amz-Expires counts whole seconds, and the SDK takes 0 for
+		// its default of 15 minutes.
+		return "", errors.New("bucket: a link must be valid for a second at least")
 	}
 	req, err := b.presign.PresignGetObject(ctx, &s3.GetObjectInput{
 		Bucket: aws.String(b.Name), Key: aws.String(key),
