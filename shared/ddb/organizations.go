@@ -140,12 +140,12 @@ func (b batch) org(id string) (orgs.Organization, error) {
 // OrgPatch changes some of an org's fields. A nil field stays; a pointer to
 // "" removes an optional field (logo_url, billing_email).
 type OrgPatch struct {
-	Name                    *string
-	Description             *string
-	LogoURL                 *string
-	BillingEmail            *string
+	Name         *string
+	Description  *string
+	LogoURL      *string
+	BillingEmail *string
 	// Billing replaces the billing details; a pointer to zero ones clears them.
-	Billing *orgs.BillingDetails
+	Billing                 *orgs.BillingDetails
 	Branding                *map[string]string
 	NotificationPreferences *map[string]bool
 }

@@ -57,7 +57,7 @@ func (r orgRecord) org() orgs.Organization {
 		ID: r.ID, Name: r.Name, Slug: r.Slug, Description: r.Description, LogoURL: r.LogoURL,
 		Branding: r.Branding, NotificationPreferences: r.NotificationPreferences, BillingEmail: r.BillingEmail,
 		Billing: r.Billing.details(),
-		Plan: r.Plan, Personal: r.Personal, Status: r.Status,
+		Plan:    r.Plan, Personal: r.Personal, Status: r.Status,
 		Counts: orgs.Counts{Members: r.MemberCount, PendingInvitations: r.InviteCount, Projects: r.ProjectCount,
 			APIKeys: r.APIKeyCount, Apps: r.AppCount, ActiveOwners: r.OwnerCount, Roles: r.RoleCount},
 		RoleCounts: r.RoleCounts, InviteRoleCounts: r.InviteRoleCounts, CustomRoles: customRoles(r.CustomRoles),

@@ -22,6 +22,7 @@ const (
 	Transaction  = "txn"
 	App          = "app"
 	Event        = "evt"
+	Export       = "exp"
 )
 
 // New returns prefix_<ULID in lower case>.
