@@ -60,9 +60,18 @@
 	build-StopAppFunction \
 	build-AccessAppFunction \
 	build-ListAppLogsFunction \
+	build-ListExportsFunction \
+	build-CreateExportFunction \
+	build-GetExportFunction \
+	build-ListActivityExportsFunction \
+	build-CreateActivityExportFunction \
+	build-GetActivityExportFunction \
+	build-CreateMyExportFunction \
+	build-GetMyExportFunction \
 	build-CreateWalletFunction \
 	build-SendInvitationFunction \
 	build-SendBillingEmailFunction \
+	build-BuildExportFunction \
 	build-StopIdleAppsFunction \
 	build-RenewSubscriptionsFunction
 
@@ -123,8 +132,17 @@ build-RestartAppFunction: ; $(call sam_build,restart-app)
 build-StopAppFunction: ; $(call sam_build,stop-app)
 build-AccessAppFunction: ; $(call sam_build,access-app)
 build-ListAppLogsFunction: ; $(call sam_build,list-app-logs)
+build-ListExportsFunction: ; $(call sam_build,list-exports)
+build-CreateExportFunction: ; $(call sam_build,create-export)
+build-GetExportFunction: ; $(call sam_build,get-export)
+build-ListActivityExportsFunction: ; $(call sam_build,list-activity-exports)
+build-CreateActivityExportFunction: ; $(call sam_build,create-activity-export)
+build-GetActivityExportFunction: ; $(call sam_build,get-activity-export)
+build-CreateMyExportFunction: ; $(call sam_build,create-my-export)
+build-GetMyExportFunction: ; $(call sam_build,get-my-export)
 build-CreateWalletFunction: ; $(call sam_build,create-wallet)
 build-SendInvitationFunction: ; $(call sam_build,send-invitation)
 build-SendBillingEmailFunction: ; $(call sam_build,send-billing-email)
+build-BuildExportFunction: ; $(call sam_build,build-export)
 build-StopIdleAppsFunction: ; $(call sam_build,stop-idle-apps)
 build-RenewSubscriptionsFunction: ; $(call sam_build,renew-subscriptions)

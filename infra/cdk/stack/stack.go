@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
@@ -49,6 +50,7 @@ type orgplane struct {
 	cfg     Config
 	codeDir string
 	table   awsdynamodb.Table
+	exports awss3.Bucket
 	api     awsapigatewayv2.HttpApi
 	env     map[string]*string
 	console *webConsole
@@ -85,6 +87,7 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 	s.logDays = retentions[s.cfg.LogRetentionDays]
 
 	s.table = newTable(s, table.Definition)
+	s.exports = s.exportBucket()
 	s.console = s.webConsole()
 	issuer, audience, jwks := s.identity()
 	appURL := s.console.url // invitation links land on the console
@@ -97,6 +100,7 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 		deploy.EnvOIDCAudience: audience,
 		deploy.EnvOIDCJWKSURL:  jwks,
 		deploy.EnvAppURL:       appURL,
+		deploy.EnvExportBucket: s.exports.BucketName(),
 		deploy.EnvCursorSecret: s.generatedSecret("CursorSecret", "HMAC key of Orgplane's pagination cursors."),
 		deploy.EnvInviteTokenSecret: s.generatedSecret("InviteTokenSecret",
 			"Key Orgplane derives invitation tokens from; rotating it voids every outstanding invitation link."),
@@ -132,6 +136,7 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 	}
 	out("ApiUrl", "Base URL of the HTTP API.", s.api.ApiEndpoint())
 	out("TableName", "The DynamoDB table.", s.table.TableName())
+	out("ExportBucketName", "The bucket of export files (kept 7 days).", s.exports.BucketName())
 	out("OidcIssuer", "Issuer whose ID tokens the API accepts.", issuer)
 	out("ConsoleUrl", "The web console (CloudFront).", s.console.url)
 	out("ConsoleBucketName", "Private bucket the console is served from; make deploy uploads the build.", s.console.bucket.BucketName())
