@@ -305,6 +305,56 @@ describe("console", { concurrency: false }, () => {
     assert.equal(await page.getByText("Someone else changed this").count(), 0);
   });
 
+  step("the dashboard and the activity log tell what happened", async () => {
+    const { page } = ada;
+    await nav(page, "Overview");
+    await page.getByRole("heading", { name: "Recent activity" }).waitFor();
+    await page.locator(".feed code").first().waitFor();
+    await check(ada, "dashboard");
+    await nav(page, "Activity");
+    await page.getByRole("cell", { name: "project.created" }).first().waitFor();
+    await page.getByLabel("Area").selectOption("subscription.*");
+    await page.getByRole("cell", { name: "project.created" }).first().waitFor({ state: "detached" });
+    await page.getByRole("cell", { name: /^subscription\./ }).first().waitFor();
+    await check(ada, "activity");
+  });
+
+  step("notification choices, billing details and a data export in settings", async () => {
+    const { page } = ada;
+    await nav(page, "Settings");
+    // An owner cannot turn off billing or security mail: those are locked.
+    const billingMail = page.getByRole("checkbox", { name: /Renewals and charges/ });
+    assert.equal(await billingMail.isDisabled(), true);
+    await page.getByRole("checkbox", { name: /Apps stopped or started/ }).uncheck();
+    await page.getByRole("button", { name: "Save notifications" }).click();
+    await page.getByText("Saved.").first().waitFor();
+
+    await page.getByLabel("Company name").fill("Acme Rockets GmbH");
+    await page.getByLabel("Address line 1").fill("Raketenweg 1");
+    await page.getByLabel("Country").fill("Germany");
+    page.expectedFailures = 1;
+    await page.getByRole("button", { name: "Save billing details" }).click();
+    await page.locator(".field.invalid").getByText("ISO 3166-1").waitFor();
+    await page.getByLabel("Country").fill("DE");
+    await page.getByLabel("Tax id type").selectOption("eu_vat");
+    await page.getByLabel("Tax id", { exact: true }).fill("DE123456789");
+    await page.getByRole("button", { name: "Save billing details" }).click();
+    await page.getByText("Billing details saved.").waitFor();
+
+    await page.getByRole("button", { name: "Export all data" }).click();
+    const row = page.getByRole("table", { name: "Exports" }).getByRole("row").nth(1);
+    await row.waitFor();
+    // The build-export consumer makes the file; refresh until it is ready.
+    for (let i = 0; i < 60 && (await row.getByRole("button", { name: "Download" }).count()) === 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (await row.getByRole("button", { name: "Refresh" }).count()) await row.getByRole("button", { name: "Refresh" }).click();
+    }
+    await check(ada, "settings");
+    const [download] = await Promise.all([page.waitForEvent("download"), row.getByRole("button", { name: "Download" }).click()]);
+    const file = await download.path();
+    assert.ok(file, "no file was downloaded");
+  });
+
   step("switching organization clears the active project", async () => {
     const { page } = ada;
     await page.getByTestId("active-project").getByText("Launch site").waitFor();

@@ -12,6 +12,7 @@ import { MemberPage, MembersPage } from "./pages/members";
 import { RoleEditPage, RolesPage } from "./pages/roles";
 import { APIKeysPage } from "./pages/apikeys";
 import { AppPage, AppsPage, MarketplacePage } from "./pages/apps";
+import { ActivityPage } from "./pages/activity";
 import { BillingPage } from "./pages/billing";
 import { SettingsPage } from "./pages/settings";
 
@@ -30,6 +31,7 @@ const NAV: NavItem[] = [
   { page: "marketplace", label: "Marketplace", permission: "apps:read" },
   { page: "apps", label: "Installed apps", permission: "apps:read" },
   { page: "billing", label: "Wallet & billing", permission: "billing:read" },
+  { page: "activity", label: "Activity", permission: "activity:read" },
   { page: "settings", label: "Settings", permission: "organization:read" },
 ];
 
@@ -48,6 +50,7 @@ const ORG_ROUTES: Routed[] = [
   ["/organizations/:org/apps", () => <AppsPage />],
   ["/organizations/:org/apps/:app", (p) => <AppPage id={p.app} />],
   ["/organizations/:org/billing", () => <BillingPage />],
+  ["/organizations/:org/activity", () => <ActivityPage />],
   ["/organizations/:org/settings", () => <SettingsPage />],
 ];
 

@@ -33,6 +33,7 @@ export interface Organization {
   description: string;
   logo_url: string | null;
   billing_email: string | null;
+  billing?: BillingDetails;
   plan: Plan;
   member_count: number;
   pending_invitation_count: number;
@@ -43,6 +44,13 @@ export interface Organization {
   limits: Limits;
   warnings?: Measure[];
   version: number;
+}
+
+export interface BillingDetails {
+  email: string | null;
+  company_name: string | null;
+  address: { line1: string; line2: string | null; city: string | null; postal_code: string | null; state: string | null; country: string } | null;
+  tax_id: { type: string; value: string } | null;
 }
 
 export interface MyOrganization extends Organization {

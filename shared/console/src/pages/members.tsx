@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { etagOf, qs, type Page } from "../api";
 import { orgPath, useOrg, useSession } from "../session";
+import { ActivityPage } from "./activity";
 import type { Invitation, Member, Role, RoleList } from "../types";
 import { Async, Confirm, DialogActions, Empty, ErrorBanner, Field, FilterSelect, Modal, StatusBadge, Table, useAction, useLoad, usePaged, when } from "../ui";
 
@@ -291,7 +292,7 @@ function Invitations({ tick, roles }: { tick: number; roles: Role[] | undefined 
 /** One member: profile, role and the permissions it grants. */
 export function MemberPage({ user }: { user: string }) {
   const s = useSession();
-  const { org } = useOrg();
+  const { org, can } = useOrg();
   const roles = useRoles();
   const state = useLoad(() => s.api.get<Member>(`${orgPath(org.id, "members")}/${user}`), [org.id, user]);
   return (
@@ -333,6 +334,12 @@ export function MemberPage({ user }: { user: string }) {
                 </ul>
               ) : (
                 <Empty>Your role cannot read roles, so their permissions are not shown.</Empty>
+              )}
+              {can("activity:read") && (
+                <>
+                  <h2>Activity</h2>
+                  <ActivityPage actorId={m.user_id} />
+                </>
               )}
             </>
           );

@@ -2,8 +2,9 @@ import { useState } from "preact/hooks";
 import { Radial } from "../charts";
 import { navigate } from "../router";
 import { orgPath, useOrg, useSession } from "../session";
-import type { Organization } from "../types";
-import { Async, Field, FormError, useAction, useLoad } from "../ui";
+import type { AppInstance, Organization, Subscription, Wallet } from "../types";
+import { Async, credits, Empty, Field, FormError, useAction, useLoad, when } from "../ui";
+import type { ActivityEvent } from "./activity";
 
 export function CreateOrgPage() {
   const s = useSession();
@@ -51,43 +52,98 @@ export function CreateOrgPage() {
   );
 }
 
-/** The organization at a glance: counts against the plan, quick actions. */
+interface Count {
+  used: number;
+  limit: number | null;
+}
+
+interface Dashboard {
+  organization: { id: string; name: string; slug: string; plan: string };
+  counts: { members: Count; projects: Count; api_keys: Count; apps: Count; roles: Count; pending_invitations: number };
+  warnings: { code: string; message: string; resource: string | null }[];
+  recent_activity: ActivityEvent[];
+  running_apps: { count: number; more: boolean; data: AppInstance[] };
+  wallet: Wallet | null;
+  subscription: Subscription | null;
+}
+
+/**
+ * The organization at a glance (GET …/dashboard, one call): counts against
+ * the plan, what wants attention, the newest activity, running apps, the
+ * wallet, and quick actions. Parts a role may not read come back empty.
+ */
 export function OverviewPage() {
   const s = useSession();
   const { org, can } = useOrg();
-  const state = useLoad(() => s.api.get<Organization>(orgPath(org.id)), [org.id]);
+  const state = useLoad(() => s.api.get<Dashboard>(orgPath(org.id, "dashboard")), [org.id]);
   return (
     <section>
       <h1>{org.name}</h1>
-      <Async state={state} what="the organization">
-        {(o) => (
+      <Async state={state} what="the dashboard">
+        {(d) => (
           <>
             <p class="hint">
-              {o.slug} · {o.plan} plan · your role: {org.role}
+              {d.organization.slug} · {d.organization.plan} plan · your role: {org.role}
             </p>
-            {o.wallet_status === "missing" && (
-              <p class="notice" role="status">
-                This organization has no wallet yet; it is being created. Reload in a moment.
-              </p>
-            )}
-            {(o.warnings ?? []).map((w) => (
-              <p class="notice" role="status" key={w.resource}>
-                {w.resource.replace("_", " ")}: {w.usage} of {w.limit} used. Consider upgrading the plan.
+            {d.warnings.map((w) => (
+              <p class="notice" role="status" key={w.code + (w.resource ?? "")}>
+                {w.message}
               </p>
             ))}
             <div class="radials">
-              <Radial label="Members" used={o.member_count + o.pending_invitation_count} limit={o.limits.members} />
-              <Radial label="Projects" used={o.project_count} limit={o.limits.projects} />
-              <Radial label="API keys" used={o.api_key_count} limit={o.limits.api_keys} />
-              <Radial label="Apps" used={o.app_count} limit={o.limits.apps} />
+              <Radial label="Members" used={d.counts.members.used} limit={d.counts.members.limit} />
+              <Radial label="Projects" used={d.counts.projects.used} limit={d.counts.projects.limit} />
+              <Radial label="API keys" used={d.counts.api_keys.used} limit={d.counts.api_keys.limit} />
+              <Radial label="Apps" used={d.counts.apps.used} limit={d.counts.apps.limit} />
+            </div>
+            <div class="two">
+              <div class="card">
+                <h2>Recent activity</h2>
+                {!can("activity:read") ? (
+                  <Empty>Your role does not show the activity log.</Empty>
+                ) : d.recent_activity.length === 0 ? (
+                  <Empty>Nothing yet.</Empty>
+                ) : (
+                  <ul class="feed">
+                    {d.recent_activity.map((e) => (
+                      <li key={e.id}>
+                        <code>{e.action}</code> by {e.actor.name || e.actor.id}
+                        {e.targets.length > 0 && ` on ${e.targets.map((t) => t.name || t.id).join(", ")}`}{" "}
+                        <small class="hint">{when(e.occurred_at)}</small>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                {can("activity:read") && <a href={orgPath(org.id, "activity")}>All activity</a>}
+              </div>
+              <div class="card">
+                <h2>Running apps</h2>
+                {d.running_apps.data.length === 0 ? (
+                  <Empty>No app is running.</Empty>
+                ) : (
+                  <ul class="feed">
+                    {d.running_apps.data.map((a) => (
+                      <li key={a.id}>
+                        <a href={`${orgPath(org.id, "apps")}/${a.id}`}>{a.name}</a> <small class="hint">last active {when(a.last_active_at)}</small>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                {d.wallet && (
+                  <p>
+                    Wallet: <strong>{credits(d.wallet.balance)}</strong>
+                    {d.subscription && ` · ${d.subscription.plan} plan, ${d.subscription.status.replace("_", " ")}`}
+                  </p>
+                )}
+              </div>
             </div>
             <h2>Quick actions</h2>
             <ul class="quick">
-              {can("projects:create") && <li><a href={orgPath(o.id, "projects")}>Create a project</a></li>}
-              {can("members:invite") && <li><a href={orgPath(o.id, "members")}>Invite a teammate</a></li>}
-              {can("api_keys:manage") && <li><a href={orgPath(o.id, "api-keys")}>Create an API key</a></li>}
-              {can("apps:manage") && <li><a href={orgPath(o.id, "marketplace")}>Install an app</a></li>}
-              {can("billing:manage") && <li><a href={orgPath(o.id, "billing")}>Top up credits</a></li>}
+              {can("projects:create") && <li><a href={orgPath(org.id, "projects")}>Create a project</a></li>}
+              {can("members:invite") && <li><a href={orgPath(org.id, "members")}>Invite a teammate</a></li>}
+              {can("api_keys:manage") && <li><a href={orgPath(org.id, "api-keys")}>Create an API key</a></li>}
+              {can("apps:manage") && <li><a href={orgPath(org.id, "marketplace")}>Install an app</a></li>}
+              {can("billing:manage") && <li><a href={orgPath(org.id, "billing")}>Top up credits</a></li>}
             </ul>
           </>
         )}

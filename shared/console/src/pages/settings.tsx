@@ -2,6 +2,9 @@ import { useEffect, useState } from "preact/hooks";
 import { navigate } from "../router";
 import { orgPath, useOrg, useSession } from "../session";
 import type { Organization } from "../types";
+import { BillingDetailsForm } from "./billingdetails";
+import { ExportsSection } from "./exports";
+import { NotificationsSection } from "./notifications";
 import { Async, Confirm, ErrorBanner, Field, useAction, useLoad } from "../ui";
 
 export function SettingsPage() {
@@ -82,6 +85,17 @@ export function SettingsPage() {
                 </button>
               )}
             </form>
+            <h2>Billing details</h2>
+            <BillingDetailsForm
+              org={o}
+              etag={etag}
+              editable={editable}
+              onSaved={(r) => {
+                state.set(r);
+              }}
+            />
+            <NotificationsSection />
+            {can("organization:export") && <ExportsSection />}
             <h2>Leave or delete</h2>
             <div class="card danger-zone">
               <button type="button" class="secondary" onClick={() => setLeaving(true)}>
