@@ -21,6 +21,8 @@
 	build-GetMemberFunction \
 	build-UpdateMemberFunction \
 	build-RemoveMemberFunction \
+	build-GetMyNotificationsFunction \
+	build-SetMyNotificationsFunction \
 	build-LeaveOrganizationFunction \
 	build-TransferOwnershipFunction \
 	build-ListRolesFunction \
@@ -60,6 +62,8 @@
 	build-StopAppFunction \
 	build-AccessAppFunction \
 	build-ListAppLogsFunction \
+	build-GetDashboardFunction \
+	build-ListActivityFunction \
 	build-ListExportsFunction \
 	build-CreateExportFunction \
 	build-GetExportFunction \
@@ -93,6 +97,8 @@ build-ListMembersFunction: ; $(call sam_build,list-members)
 build-GetMemberFunction: ; $(call sam_build,get-member)
 build-UpdateMemberFunction: ; $(call sam_build,update-member)
 build-RemoveMemberFunction: ; $(call sam_build,remove-member)
+build-GetMyNotificationsFunction: ; $(call sam_build,get-my-notifications)
+build-SetMyNotificationsFunction: ; $(call sam_build,set-my-notifications)
 build-LeaveOrganizationFunction: ; $(call sam_build,leave-organization)
 build-TransferOwnershipFunction: ; $(call sam_build,transfer-ownership)
 build-ListRolesFunction: ; $(call sam_build,list-roles)
@@ -132,6 +138,8 @@ build-RestartAppFunction: ; $(call sam_build,restart-app)
 build-StopAppFunction: ; $(call sam_build,stop-app)
 build-AccessAppFunction: ; $(call sam_build,access-app)
 build-ListAppLogsFunction: ; $(call sam_build,list-app-logs)
+build-GetDashboardFunction: ; $(call sam_build,get-dashboard)
+build-ListActivityFunction: ; $(call sam_build,list-activity)
 build-ListExportsFunction: ; $(call sam_build,list-exports)
 build-CreateExportFunction: ; $(call sam_build,create-export)
 build-GetExportFunction: ; $(call sam_build,get-export)

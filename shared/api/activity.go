@@ -16,18 +16,20 @@ var activityFilterParams = []string{"actor_id", "actor_type", "action", "target_
 
 // actionPattern is an action ("member.role_changed") or a prefix of one
 // ("member.*").
-var actionPattern = regexp.MustCompile(`^[a-z_]{1,40}(\.[a-z_]{1,40}|\.\*)?$`)
+var actionPattern = regexp.MustCompile(`^[a-z_]{1,40}\.([a-z_]{1,60}|\*)$`)
 
 // idPattern is what an actor or target id may be: an Orgplane id, or a
 // system job's name.
 var idPattern = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 
-// activityFilter reads the filters from get (a query string's or an
-// export body's), every bad one a field error.
-func activityFilter(get func(string) (string, bool)) (activity.Filter, error) {
+// activityFilter reads the filters from get (a query string's, or an
+// export body's with its fields under prefix), every bad one a field error.
+func activityFilter(prefix string, get func(string) (string, bool)) (activity.Filter, error) {
 	var f activity.Filter
 	var fields []problem.FieldError
-	bad := func(field, msg string) { fields = append(fields, problem.FieldError{Field: field, Message: msg}) }
+	bad := func(field, msg string) {
+		fields = append(fields, problem.FieldError{Field: prefix + field, Message: msg})
+	}
 	if v, ok := get("actor_id"); ok {
 		if !idPattern.MatchString(v) {
 			bad("actor_id", "must be a user id, an API key id or a system job's name")
@@ -128,7 +130,7 @@ func (s *Server) listActivity(c *call) error {
 	if err != nil {
 		return err
 	}
-	f, err := activityFilter(func(k string) (string, bool) {
+	f, err := activityFilter("", func(k string) (string, bool) {
 		v, ok := q[k]
 		if !ok {
 			return "", false

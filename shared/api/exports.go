@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/orgplane/orgplane/shared/activity"
@@ -139,23 +138,15 @@ func (s *Server) showExport(c *call, kind, owner string) error {
 	return c.reply(http.StatusOK, v)
 }
 
-// actionPattern is an exact action ("member.role_changed") or every
-// action of a target ("member.*").
-var actionPattern = regexp.MustCompile(`^[a-z_]{1,40}\.([a-z_]{1,60}|\*)$`)
-
-// maxFilterID bounds an id in a filter (actor and target ids, a system
-// job's name).
-const maxFilterID = 100
-
 func (s *Server) createActivityExport(c *call) error {
 	var in struct {
 		Filters *struct {
-			ActorID   *string    `json:"actor_id"`
-			ActorType *string    `json:"actor_type"`
-			Action    *string    `json:"action"`
-			TargetID  *string    `json:"target_id"`
-			Since     *time.Time `json:"since"`
-			Until     *time.Time `json:"until"`
+			ActorID   *string `json:"actor_id"`
+			ActorType *string `json:"actor_type"`
+			Action    *string `json:"action"`
+			TargetID  *string `json:"target_id"`
+			Since     *string `json:"since"`
+			Until     *string `json:"until"`
 		} `json:"filters"`
 		Format *string `json:"format"`
 	}
@@ -171,31 +162,18 @@ func (s *Server) createActivityExport(c *call) error {
 		}
 	}
 	var f activity.Filter
-	if in.Filters != nil {
-		fi := in.Filters
-		f.ActorID, f.ActorType, f.Action, f.TargetID = deref(fi.ActorID), deref(fi.ActorType), deref(fi.Action), deref(fi.TargetID)
-		if fi.ActorID != nil {
-			check.Text("filters.actor_id", f.ActorID, maxFilterID)
-		}
-		if fi.TargetID != nil {
-			check.Text("filters.target_id", f.TargetID, maxFilterID)
-		}
-		switch f.ActorType {
-		case "", activity.ActorUser, activity.ActorAPIKey, activity.ActorSystem:
-		default:
-			check.Add("filters.actor_type", "must be user, api_key or system")
-		}
-		if f.Action != "" && !actionPattern.MatchString(f.Action) {
-			check.Add("filters.action", `must be an action ("member.role_changed") or a target's actions ("member.*")`)
-		}
-		if fi.Since != nil {
-			f.Since = fi.Since.UTC()
-		}
-		if fi.Until != nil {
-			f.Until = fi.Until.UTC()
-		}
-		if fi.Since != nil && fi.Until != nil && !f.Until.After(f.Since) {
-			check.Add("filters.until", "must be after since")
+	if fi := in.Filters; fi != nil {
+		given := map[string]*string{"actor_id": fi.ActorID, "actor_type": fi.ActorType, "action": fi.Action,
+			"target_id": fi.TargetID, "since": fi.Since, "until": fi.Until}
+		var err error
+		f, err = activityFilter("filters.", func(k string) (string, bool) {
+			if v := given[k]; v != nil {
+				return *v, true
+			}
+			return "", false
+		})
+		if err != nil {
+			return err
 		}
 	}
 	if err := check.Err(); err != nil {
