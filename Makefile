@@ -47,12 +47,12 @@ CHROMIUM ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
 	lint vet cfn-lint test test-blackbox test-console console chromium bench run lambda-host clean
 
 help:
-	@echo 'make deps       install tools: npm packages under infra/, Go modules'
-	@echo 'make run        the local stack: API, DynamoDB Local, MailDev (go run ./infra/local)'
+	@echo 'make deps       install tools: npm packages under infra/ and shared/console/, Go modules'
+	@echo 'make run        the local stack: console, API, DynamoDB Local, MailDev (go run ./infra/local)'
 	@echo '                LAMBDA=1: every function its own bootstrap under the Lambda emulator'
 	@echo 'make test       vet, all tests (race, DynamoDB Local), synth, cfn-lint, the console in Chromium'
 	@echo 'make console    build the web console (shared/console/dist/site) when its sources changed'
-	@echo 'make test-console  the console's browser tests (headless Chromium) against the local stack'
+	@echo 'make test-console  browser tests of the console (headless Chromium) against the local stack'
 	@echo 'make test-blackbox  the black-box scenarios against the stack, in both modes'
 	@echo 'make bench      benchmarks'
 	@echo 'make lint       go vet, cfn-lint on template.yaml and the synthesized stack'
