@@ -325,6 +325,7 @@ describe("console", { concurrency: false }, () => {
     // An owner cannot turn off billing or security mail: those are locked.
     const billingMail = page.getByRole("checkbox", { name: /Renewals and charges/ });
     assert.equal(await billingMail.isDisabled(), true);
+    assert.equal(await billingMail.isChecked(), true);
     await page.getByRole("checkbox", { name: /Apps stopped or started/ }).uncheck();
     await page.getByRole("button", { name: "Save notifications" }).click();
     await page.getByText("Saved.").first().waitFor();

@@ -167,7 +167,7 @@ export function RoleEditPage({ id }: { id?: string }) {
                 )}
               </Field>
               {cat.data.map((g) => (
-                <fieldset key={g.name}>
+                <fieldset class="group" key={g.name}>
                   <legend>{g.name.replace("_", " ")}</legend>
                   {g.permissions.map((p) => (
                     <label key={p} class={unheld.includes(p) ? "check invalid" : "check"}>
