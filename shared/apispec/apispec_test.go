@@ -452,6 +452,7 @@ func TestNullableAndLists(t *testing.T) {
 	mine := httptest.NewRequest("GET", "/me/organizations", nil)
 	myOrg := organization()
 	myOrg["role"] = "owner"
+	myOrg["permissions"] = []string{"organization:read", "projects:read"}
 	expect(t, spec, false, mine, 200, jsonHeader(), mustJSON(t, map[string]any{"data": []any{myOrg}, "next_cursor": nil}))
 	expect(t, spec, false, mine, 200, jsonHeader(), mustJSON(t, map[string]any{"data": []any{}, "next_cursor": "abc"}))
 	delete(myOrg, "role")
