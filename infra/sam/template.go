@@ -12,6 +12,7 @@ import (
 	"github.com/orgplane/orgplane/infra/deploy"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/table"
+	"github.com/orgplane/orgplane/shared/triggers"
 )
 
 // Paths of the generated files, relative to the repository root.
@@ -242,7 +243,7 @@ func functionResource(f deploy.Function) mapping {
 			{"MaximumRecordAgeInSeconds", int(c.RecordAge().Seconds())},
 			{"BisectBatchOnFunctionError", true},
 			{"FunctionResponseTypes", list{"ReportBatchItemFailures"}},
-			{"FilterCriteria", mapping{{"Filters", list{mapping{{"Pattern", c.Filter.Pattern()}}}}}},
+			{"FilterCriteria", mapping{{"Filters", filters(*c)}}},
 			{"DestinationConfig", mapping{{"OnFailure", mapping{
 				{"Type", "SQS"},
 				{"Destination", getAtt(failureQueueID(f), "Arn")},
@@ -304,4 +305,13 @@ func keyUsePartitions() list {
 		l = append(l, p)
 	}
 	return l
+}
+
+// filters are a stream consumer's FilterCriteria.Filters.
+func filters(c triggers.StreamConsumer) list {
+	var out list
+	for _, p := range c.Patterns() {
+		out = append(out, mapping{{"Pattern", p}})
+	}
+	return out
 }

@@ -72,6 +72,10 @@ func (f Filter) Match(rec events.DynamoDBEventRecord) bool {
 type StreamConsumer struct {
 	Name   string
 	Filter Filter
+	// MoreFilters are ORed with Filter, as the event source mapping's
+	// further filters (Lambda allows five by default): a consumer that
+	// needs a REMOVE's old image beside an INSERT's new one.
+	MoreFilters []Filter
 	// BatchSize is the most records per invocation; zero means
 	// DefaultBatchSize.
 	BatchSize int
@@ -100,6 +104,23 @@ const (
 	DefaultMemoryMB       = 256
 	DefaultTimeoutSeconds = 30
 )
+
+// Filters are the consumer's filters: Filter, then MoreFilters.
+func (c StreamConsumer) Filters() []Filter { return append([]Filter{c.Filter}, c.MoreFilters...) }
+
+// Patterns are the event source mapping's filter patterns, one per filter.
+func (c StreamConsumer) Patterns() []string {
+	var out []string
+	for _, f := range c.Filters() {
+		out = append(out, f.Pattern())
+	}
+	return out
+}
+
+// Match reports whether any of the consumer's filters passes the record.
+func (c StreamConsumer) Match(rec events.DynamoDBEventRecord) bool {
+	return slices.ContainsFunc(c.Filters(), func(f Filter) bool { return f.Match(rec) })
+}
 
 // Batch is the event source mapping's batch size.
 func (c StreamConsumer) Batch() int { return orDefault(c.BatchSize, DefaultBatchSize) }

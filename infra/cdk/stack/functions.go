@@ -191,7 +191,7 @@ func (s *orgplane) streamConsumer(f deploy.Function, fn awslambda.Function, q aw
 		// consumers are idempotent, so replays are harmless.
 		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
 		BatchSize:               jsii.Number(c.Batch()),
-		Filters:                 &[]*map[string]any{{"pattern": c.Filter.Pattern()}},
+		Filters:                 filters(*c),
 		ReportBatchItemFailures: jsii.Bool(true),
 		BisectBatchOnError:      jsii.Bool(true),
 		RetryAttempts:           jsii.Number(c.Retries()),
@@ -216,4 +216,14 @@ func (s *orgplane) schedule(scope constructs.Construct, f deploy.Function, fn aw
 		MaxEventAge:     awscdk.Duration_Seconds(jsii.Number(deploy.ScheduleMaxEventAge.Seconds())),
 		DeadLetterQueue: q,
 	}))
+}
+
+// filters are the event source mapping's filter criteria, one per filter
+// of the consumer.
+func filters(c triggers.StreamConsumer) *[]*map[string]any {
+	var out []*map[string]any
+	for _, p := range c.Patterns() {
+		out = append(out, &map[string]any{"pattern": p})
+	}
+	return &out
 }

@@ -454,7 +454,7 @@ func TestStreamConsumers(t *testing.T) {
 				"MaximumRetryAttempts":       float64(c.Retries()),
 				"MaximumRecordAgeInSeconds":  c.RecordAge().Seconds(),
 				"FunctionResponseTypes":      []any{"ReportBatchItemFailures"},
-				"FilterCriteria":             map[string]any{"Filters": []any{map[string]any{"Pattern": c.Filter.Pattern()}}},
+				"FilterCriteria":             map[string]any{"Filters": patterns(*c)},
 			}
 			for k, v := range want {
 				if a, b := mustJSON(m[k]), mustJSON(v); a != b {
@@ -468,9 +468,11 @@ func TestStreamConsumers(t *testing.T) {
 				t.Errorf("on-failure destination %v is not the consumer's queue %s", m["DestinationConfig"], queue)
 			}
 			// The filter matches what it says: the image's type attribute.
-			var p map[string]any
-			if err := json.Unmarshal([]byte(c.Filter.Pattern()), &p); err != nil {
-				t.Fatal(err)
+			for _, pattern := range c.Patterns() {
+				var p map[string]any
+				if err := json.Unmarshal([]byte(pattern), &p); err != nil {
+					t.Fatal(err)
+				}
 			}
 		})
 	}
@@ -909,4 +911,13 @@ func TestSynthIsDeterministic(t *testing.T) {
 			t.Errorf("template %s differs between two syntheses of the same commit", name)
 		}
 	}
+}
+
+// patterns are a consumer's filters as FilterCriteria.Filters holds them.
+func patterns(c triggers.StreamConsumer) []any {
+	var out []any
+	for _, p := range c.Patterns() {
+		out = append(out, map[string]any{"Pattern": p})
+	}
+	return out
 }
