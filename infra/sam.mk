@@ -63,6 +63,7 @@
 	build-CreateWalletFunction \
 	build-SendInvitationFunction \
 	build-SendBillingEmailFunction \
+	build-CountUsageFunction \
 	build-StopIdleAppsFunction \
 	build-RenewSubscriptionsFunction
 
@@ -126,5 +127,6 @@ build-ListAppLogsFunction: ; $(call sam_build,list-app-logs)
 build-CreateWalletFunction: ; $(call sam_build,create-wallet)
 build-SendInvitationFunction: ; $(call sam_build,send-invitation)
 build-SendBillingEmailFunction: ; $(call sam_build,send-billing-email)
+build-CountUsageFunction: ; $(call sam_build,count-usage)
 build-StopIdleAppsFunction: ; $(call sam_build,stop-idle-apps)
 build-RenewSubscriptionsFunction: ; $(call sam_build,renew-subscriptions)

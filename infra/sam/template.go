@@ -207,10 +207,23 @@ func failureQueueID(f deploy.Function) string {
 
 func functionResource(f deploy.Function) mapping {
 	tablePolicy := "DynamoDBReadPolicy"
-	if f.Writes {
+	var writeOnly []string // the partitions a confined writer may write
+	if f.Kind == deploy.Stream {
+		writeOnly = f.Consumer.WritePartitions
+	}
+	if f.Writes && len(writeOnly) == 0 {
 		tablePolicy = "DynamoDBCrudPolicy"
 	}
 	policies := list{mapping{{tablePolicy, mapping{{"TableName", ref(tableID)}}}}}
+	if f.Writes && len(writeOnly) > 0 {
+		// As in the CDK stack: writes only in the consumer's partitions.
+		policies = append(policies, mapping{{"Statement", list{mapping{
+			{"Effect", "Allow"},
+			{"Action", list{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}},
+			{"Resource", getAtt(tableID, "Arn")},
+			{"Condition", mapping{{"ForAllValues:StringLike", mapping{{"dynamodb:LeadingKeys", partitions(writeOnly)}}}}},
+		}}}})
+	}
 	if f.Kind == deploy.HTTP && !f.Writes {
 		// As in the CDK stack: an API key's rate-limit windows and last use
 		// are written even by a read-only route, and nothing else.
@@ -299,9 +312,12 @@ func Makefile(fns []deploy.Function) []byte {
 }
 
 // keyUsePartitions are ddb.KeyUsePartitions as a template list.
-func keyUsePartitions() list {
+func keyUsePartitions() list { return partitions(ddb.KeyUsePartitions) }
+
+// partitions are LeadingKeys patterns as a template list.
+func partitions(patterns []string) list {
 	var l list
-	for _, p := range ddb.KeyUsePartitions {
+	for _, p := range patterns {
 		l = append(l, p)
 	}
 	return l

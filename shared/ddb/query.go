@@ -44,6 +44,12 @@ func (q *query) sortBefore(v string) *query {
 	return q
 }
 
+// sortBetween keeps the sort keys from lo to hi, both included.
+func (q *query) sortBetween(lo, hi string) *query {
+	q.keyCond += " AND " + q.e.name(q.index+"SK") + " BETWEEN " + q.e.value(str(lo)) + " AND " + q.e.value(str(hi))
+	return q
+}
+
 // sortPrefix keeps the index sort keys that start with prefix.
 func (q *query) sortPrefix(prefix string) *query {
 	q.keyCond += " AND begins_with(" + q.e.name(q.index+"SK") + ", " + q.e.value(str(prefix)) + ")"

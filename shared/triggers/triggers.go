@@ -21,6 +21,7 @@ import (
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/mail"
 	"github.com/orgplane/orgplane/shared/renewal"
+	"github.com/orgplane/orgplane/shared/usagestream"
 	"github.com/orgplane/orgplane/shared/walletstream"
 )
 
@@ -87,6 +88,9 @@ type StreamConsumer struct {
 	// Writes is false for consumers that only read the table; their
 	// functions get read-only table access.
 	Writes bool
+	// WritePartitions, when set, confine a writing consumer's writes to
+	// the partitions these dynamodb:LeadingKeys patterns name.
+	WritePartitions []string
 	// Sends email (SES permission in AWS).
 	SendsEmail bool
 	// MemoryMB and TimeoutSeconds size the function; zero means the defaults.
@@ -265,6 +269,27 @@ var StreamConsumers = []StreamConsumer{
 		SendsEmail: true,
 		New: func(d Deps) StreamHandler {
 			return (&billingmail.Consumer{Store: d.Store, Mail: d.Mail, AppURL: d.AppURL}).Handler()
+		},
+	},
+	{
+		// Monthly usage: projects created (INSERT) and deleted (REMOVE),
+		// members joined, charges, and each key's admitted and refused
+		// requests from its metered rate window (budget refusals from its
+		// spend). Each record is counted once (a guard per event id in the
+		// same transaction), so redelivery adds nothing.
+		Name:   usagestream.Name,
+		Filter: Filter{EventNames: []string{"INSERT"}, ItemTypes: []string{ddb.TypeProject, ddb.TypeMember, ddb.TypeLedgerEntry}},
+		MoreFilters: []Filter{
+			{EventNames: []string{"INSERT", "MODIFY"}, ItemTypes: []string{ddb.TypeRateWindow, ddb.TypeKeySpend}},
+			{EventNames: []string{"REMOVE"}, ItemTypes: []string{ddb.TypeProject}},
+		},
+		// A window changes on every request: large batches keep the
+		// transactions per request few (one per org and month per batch).
+		BatchSize:       100,
+		Writes:          true,
+		WritePartitions: ddb.UsagePartitions,
+		New: func(d Deps) StreamHandler {
+			return (&usagestream.Consumer{Store: d.Store, Now: d.Now}).Handler()
 		},
 	},
 }

@@ -124,7 +124,11 @@ func (s *orgplane) statements(f deploy.Function, logs awslogs.LogGroup, queue aw
 		})
 	}
 	tableActions := ReadActions
-	if f.Writes {
+	var writeOnly []string // the partitions a confined writer may write
+	if f.Kind == deploy.Stream {
+		writeOnly = f.Consumer.WritePartitions
+	}
+	if f.Writes && len(writeOnly) == 0 {
 		tableActions = append(append([]string{}, ReadActions...), WriteActions...)
 	}
 	var indexes []*string
@@ -135,6 +139,12 @@ func (s *orgplane) statements(f deploy.Function, logs awslogs.LogGroup, queue aw
 		allow([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, logs.LogGroupArn()),
 		allow(tableActions, s.table.TableArn()),
 		allow(IndexActions, indexes...),
+	}
+	if f.Writes && len(writeOnly) > 0 {
+		st = append(st, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Effect: awsiam.Effect_ALLOW, Actions: jsii.Strings(WriteActions...), Resources: &[]*string{s.table.TableArn()},
+			Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": writeOnly}},
+		}))
 	}
 	if f.Kind == deploy.HTTP && !f.Writes {
 		st = append(st, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
