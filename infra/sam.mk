@@ -60,6 +60,7 @@
 	build-StopAppFunction \
 	build-AccessAppFunction \
 	build-ListAppLogsFunction \
+	build-GetAnalyticsFunction \
 	build-CreateWalletFunction \
 	build-SendInvitationFunction \
 	build-SendBillingEmailFunction \
@@ -124,6 +125,7 @@ build-RestartAppFunction: ; $(call sam_build,restart-app)
 build-StopAppFunction: ; $(call sam_build,stop-app)
 build-AccessAppFunction: ; $(call sam_build,access-app)
 build-ListAppLogsFunction: ; $(call sam_build,list-app-logs)
+build-GetAnalyticsFunction: ; $(call sam_build,get-analytics)
 build-CreateWalletFunction: ; $(call sam_build,create-wallet)
 build-SendInvitationFunction: ; $(call sam_build,send-invitation)
 build-SendBillingEmailFunction: ; $(call sam_build,send-billing-email)

@@ -207,6 +207,7 @@ func TestOperations(t *testing.T) {
 		{"update-api-key", "PATCH", "/organizations/{org}/api-keys/{key}"},
 		{"revoke-api-key", "DELETE", "/organizations/{org}/api-keys/{key}"},
 		{"rotate-api-key", "POST", "/organizations/{org}/api-keys/{key}/rotate"},
+		{"get-analytics", "GET", "/organizations/{org}/analytics"},
 	}
 	spec := Load(t)
 	got := map[string]Operation{}
