@@ -65,11 +65,17 @@ func newFlowEnv(t *testing.T) *flowEnv {
 	return f
 }
 
-// deliver runs this stream consumers (create-wallet,
-// send-invitation) on everything written to the table since the last
-// delivery, through their filters as the event source mappings would,
-// redelivering batches with reported failures. It returns the mail sent.
+// deliver runs the create-wallet and send-invitation stream consumers on
+// everything written to the table since the last delivery, through their
+// filters as the event source mappings would, redelivering batches with
+// reported failures. It returns the mail sent.
 func (f *flowEnv) deliver(t *testing.T) []mail.Message {
+	t.Helper()
+	return f.deliverTo(t, walletstream.Name, invitemail.Name)
+}
+
+// deliverTo is deliver to the named consumers.
+func (f *flowEnv) deliverTo(t *testing.T, consumers ...string) []mail.Message {
 	t.Helper()
 	f.mu.Lock()
 	before := len(f.mailbox)
@@ -82,14 +88,14 @@ func (f *flowEnv) deliver(t *testing.T) []mail.Message {
 		}
 		recs = append(recs, got...)
 	}
-	for _, name := range []string{walletstream.Name, invitemail.Name} {
+	for _, name := range consumers {
 		c, ok := triggers.FindStream(name)
 		if !ok {
 			t.Fatalf("no stream consumer %s", name)
 		}
 		var ev events.DynamoDBEvent
 		for _, r := range recs {
-			if c.Filter.Match(r) {
+			if c.Match(r) {
 				ev.Records = append(ev.Records, r)
 			}
 		}
