@@ -627,6 +627,14 @@ type statement struct {
 	Action    any    `json:"Action"`
 	Resource  any    `json:"Resource"`
 	Principal any    `json:"Principal"`
+	Condition any    `json:"Condition"`
+}
+
+// leadingKeys are the dynamodb:LeadingKeys a statement is confined to.
+func leadingKeys(condition any) []string {
+	c, _ := condition.(map[string]any)
+	like, _ := c["ForAllValues:StringLike"].(map[string]any)
+	return strs(like["dynamodb:LeadingKeys"])
 }
 
 func strs(v any) []string {
@@ -750,6 +758,18 @@ func TestLeastPrivilege(t *testing.T) {
 			actions = slices.Compact(actions)
 			if !slices.Equal(actions, want) {
 				t.Errorf("actions\n got %v\nwant %v", actions, want)
+			}
+			// A consumer confined to its partitions writes nowhere else.
+			var confined []string
+			if f.Kind == deploy.Stream {
+				confined = f.Consumer.WritePartitions
+			}
+			for _, st := range all {
+				if st.where == role && st.Effect == "Allow" && slices.Contains(strs(st.Action), "dynamodb:PutItem") {
+					if got := leadingKeys(st.Condition); !slices.Equal(got, confined) {
+						t.Errorf("writes confined to %v, want %v", got, confined)
+					}
+				}
 			}
 		})
 	}
