@@ -30,6 +30,21 @@ import (
 // ErrAlreadyCounted: a stream record's guard exists; it was counted before.
 var ErrAlreadyCounted = errors.New("ddb: the stream record was counted before")
 
+// CountedBefore is CountUsage's ErrAlreadyCounted: the stream records that
+// were counted before. Nothing was added; the others may be sent again.
+type CountedBefore struct{ EventIDs []string }
+
+func (e *CountedBefore) Error() string {
+	return fmt.Sprintf("ddb: %d of the stream records were counted before", len(e.EventIDs))
+}
+
+func (e *CountedBefore) Is(target error) bool { return target == ErrAlreadyCounted }
+
+// guardTaken: the guard of the stream record exists.
+type guardTaken struct{ eventID string }
+
+func (guardTaken) Error() string { return "ddb: the stream record was counted before" }
+
 // MaxUsageEvents is the most stream records CountUsage takes at once (a
 // transaction holds 100 actions: the guards, the counters, the org check).
 const MaxUsageEvents = 98
@@ -82,9 +97,9 @@ func monthUpdate(orgID, month string, c usage.Counts) (*update, error) {
 }
 
 // CountUsage adds c to the org's month, once for the stream records
-// eventIDs together: ErrAlreadyCounted when any of them was counted before
-// (nothing is added then: count those records one by one), ErrNotFound when
-// the org is gone or being deleted.
+// eventIDs together: *CountedBefore (ErrAlreadyCounted) naming the ones
+// counted before, when any was (nothing is added then: send the others
+// again), ErrNotFound when the org is gone or being deleted.
 func (s *Store) CountUsage(ctx context.Context, orgID, month string, eventIDs []string, c usage.Counts) error {
 	if len(eventIDs) == 0 || len(eventIDs) > MaxUsageEvents {
 		return fmt.Errorf("ddb: CountUsage takes 1 to %d stream records, not %d", MaxUsageEvents, len(eventIDs))
@@ -96,11 +111,23 @@ func (s *Store) CountUsage(ctx context.Context, orgID, month string, eventIDs []
 	t := s.txn()
 	expires := s.now().Add(usageGuardTTL).Unix()
 	for _, id := range eventIDs {
-		t.put(marshal(usageGuard{PK: usageGuardPK(id), SK: usageGuardSK, Type: TypeUsageGuard, TTL: expires}), notExists, ErrAlreadyCounted)
+		t.put(marshal(usageGuard{PK: usageGuardPK(id), SK: usageGuardSK, Type: TypeUsageGuard, TTL: expires}), notExists, guardTaken{id})
 	}
-	return t.update(key(usagePK(orgID), month), u, nil, nil).
+	failed, err := t.update(key(usagePK(orgID), month), u, nil, nil).
 		check(orgKey(orgID), orgActive, ErrNotFound).
-		run(ctx)
+		runAll(ctx)
+	if len(failed) == 0 {
+		return err
+	}
+	before := &CountedBefore{}
+	for _, f := range failed {
+		var g guardTaken
+		if !errors.As(f, &g) {
+			return f // the org is gone: nothing to count, whatever else
+		}
+		before.EventIDs = append(before.EventIDs, g.eventID)
+	}
+	return before
 }
 
 type usageGuard struct {

@@ -8,9 +8,9 @@
 // counters' ADD (ddb.ErrAlreadyCounted on a redelivery). To keep the
 // transactions few, the records of a batch that fall in the same org and
 // month are counted together in one transaction (their guards, one ADD);
-// when any of them was counted before, that transaction adds nothing and
-// they are counted one by one instead. A record that fails is reported in
-// BatchItemFailures; the others still count.
+// when some of them were counted before, that transaction adds nothing and
+// names them, and the others are sent again together. A record that fails
+// is reported in BatchItemFailures; the others still count.
 package usagestream
 
 import (
@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -145,41 +146,44 @@ type failure struct {
 	err error
 }
 
-// count counts a group: together when none of its records was counted
-// before, else one by one; then the keys whose window opened.
+// count counts a group in one transaction; records counted before (a
+// redelivery) are dropped and the rest sent again, so a redelivered batch
+// costs two transactions per org and month, not one per record. Then the
+// keys whose window opened.
 func (c *Consumer) count(ctx context.Context, g *group) []failure {
-	var fails []failure
-	var sum usage.Counts
-	var ids []string
+	var pending []counted
 	for _, r := range g.recs {
 		if !r.counts.IsZero() {
-			sum = sum.Add(r.counts)
-			ids = append(ids, r.rec.EventID)
+			pending = append(pending, r)
 		}
 	}
-	var err error
-	if len(ids) > 0 {
-		err = c.Store.CountUsage(ctx, g.org, g.month, ids, sum)
-	}
-	switch {
-	case errors.Is(err, ddb.ErrNotFound):
-		return nil // the org is gone or being deleted: nothing to count
-	case errors.Is(err, ddb.ErrAlreadyCounted):
-		for _, r := range g.recs {
-			if r.counts.IsZero() {
-				continue
+	for len(pending) > 0 {
+		var sum usage.Counts
+		ids := make([]string, len(pending))
+		for i, r := range pending {
+			sum, ids[i] = sum.Add(r.counts), r.rec.EventID
+		}
+		err := c.Store.CountUsage(ctx, g.org, g.month, ids, sum)
+		if errors.Is(err, ddb.ErrNotFound) {
+			return nil // the org is gone or being deleted: nothing to count
+		}
+		var before *ddb.CountedBefore
+		n := len(pending)
+		if errors.As(err, &before) {
+			pending = slices.DeleteFunc(pending, func(r counted) bool { return slices.Contains(before.EventIDs, r.rec.EventID) })
+		}
+		if err == nil {
+			break
+		}
+		if len(pending) == n { // not a redelivery, or one naming nothing of these
+			fails := make([]failure, len(pending))
+			for i, r := range pending {
+				fails[i] = failure{r.rec, err}
 			}
-			err := c.Store.CountUsage(ctx, g.org, g.month, []string{r.rec.EventID}, r.counts)
-			if err != nil && !errors.Is(err, ddb.ErrAlreadyCounted) && !errors.Is(err, ddb.ErrNotFound) {
-				fails = append(fails, failure{r.rec, err})
-			}
+			return fails
 		}
-	case err != nil:
-		for _, r := range g.recs {
-			fails = append(fails, failure{r.rec, err})
-		}
-		return fails
 	}
+	var fails []failure
 	// Each key whose window opened is active in the month (counted once
 	// per key and month, however often this runs).
 	seen := map[string]bool{}

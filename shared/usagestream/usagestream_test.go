@@ -317,3 +317,43 @@ func TestPoisonedRecord(t *testing.T) {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
 }
+
+// TestCallsPerBatch counts the consumer's DynamoDB calls: one transaction
+// per org and month of a batch (and one read and, once a month, one
+// transaction per key whose window opened); a redelivery costs one more
+// transaction per org and month, not one per record.
+func TestCallsPerBatch(t *testing.T) {
+	f := newFixture(t, nov)
+	o := f.newOrg(t, 1)
+	f.deliver(t, f.batch(t, 1))
+	k := newKey(o, apikeys.Standard)
+	f.requests(t, k, "free", 50)
+	ev := f.batch(t, 50)
+
+	calls := &ddbtest.Counter{}
+	counted := ddb.New(ddbtest.NewCountingClient(t, calls), f.store.Table)
+	counted.Now = f.clock.Now
+	handle := f.consumer.New(triggers.Deps{Store: counted, Now: f.clock.Now})
+	cases := []struct {
+		name             string
+		events           events.DynamoDBEvent
+		txns, getsAtMost int
+	}{
+		{"First", events.DynamoDBEvent{Records: ev.Records[:30]}, 2, 1}, // the counters; the key's mark
+		{"Redelivered", ev, 2, 1}, // 30 of 50 counted before: two tries; the mark is there
+		{"RedeliveredAgain", ev, 1, 1},
+	}
+	for _, tc := range cases {
+		calls.Reset()
+		if resp, err := handle(context.Background(), tc.events); err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("%s: %+v %v", tc.name, resp, err)
+		}
+		if got := calls.Count("TransactWriteItems"); got != tc.txns || calls.Count("GetItem") > tc.getsAtMost {
+			t.Errorf("%s: %v, want %d transactions and at most %d reads", tc.name, calls.Counts(), tc.txns, tc.getsAtMost)
+		}
+	}
+	want := usage.Counts{MembersJoined: 1, StandardRequests: 50, ActiveAPIKeys: 1}
+	if got := f.months(t, o.ID, "2026-11")["2026-11"]; got != want {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+}
