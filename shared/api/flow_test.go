@@ -10,8 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/orgplane/orgplane/shared/ddblocal"
-	"github.com/orgplane/orgplane/shared/ddbtest"
 	"github.com/orgplane/orgplane/shared/invitemail"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/mail"
@@ -42,20 +40,10 @@ type flowEnv struct {
 
 func newFlowEnv(t *testing.T) *flowEnv {
 	t.Helper()
-	ctx := context.Background()
 	clk := testkit.NewClock(time.Now())
 	e := newEnvAt(t, clk.Now)
-	store, db, tableName := e.store, e.db, e.store.Table
-	streams, err := ddblocal.NewStreamsClient(ctx, ddbtest.Endpoint(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reader, err := tablestream.NewReader(ctx, db, streams, tableName, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &flowEnv{env: e, clock: clk, reader: reader}
-	f.deps = triggers.Deps{Store: store, AppURL: testAppURL, Now: clk.Now, InviteSecret: testInviteSecret,
+	f := &flowEnv{env: e, clock: clk, reader: testkit.StreamReader(t, e.db, e.store.Table)}
+	f.deps = triggers.Deps{Store: e.store, AppURL: testAppURL, Now: clk.Now, InviteSecret: testInviteSecret,
 		Mail: testkit.Sender{SendFunc: func(_ context.Context, m mail.Message) (string, error) {
 			f.mu.Lock()
 			defer f.mu.Unlock()

@@ -14,7 +14,6 @@ import (
 	"github.com/orgplane/orgplane/shared/apikeys"
 	"github.com/orgplane/orgplane/shared/credits"
 	"github.com/orgplane/orgplane/shared/ddb"
-	"github.com/orgplane/orgplane/shared/ddblocal"
 	"github.com/orgplane/orgplane/shared/ddbtest"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -39,16 +38,8 @@ type fixture struct {
 
 func newFixture(t *testing.T, at time.Time) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	db, table := ddbtest.NewTable(t)
-	streams, err := ddblocal.NewStreamsClient(ctx, ddbtest.Endpoint(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := tablestream.NewReader(ctx, db, streams, table, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := testkit.StreamReader(t, db, table)
 	c, ok := triggers.FindStream(usagestream.Name)
 	if !ok {
 		t.Fatalf("no stream consumer %s in triggers.StreamConsumers", usagestream.Name)
