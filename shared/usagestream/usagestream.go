@@ -128,10 +128,11 @@ func (c *Consumer) decode(rec events.DynamoDBEventRecord) (cr counted, ok bool, 
 	return counted{rec: rec, change: ch, counts: n}, true, nil
 }
 
-// opensWindow: a window's INSERT is its key's first request in it, so the
-// key is active in the window's month.
+// opensWindow: a window's INSERT that admitted a request is its key's
+// first request in it, so the key is active in the window's month (a
+// window a refusal opened does not make its key active).
 func opensWindow(ch usage.Change) bool {
-	return ch.Kind == usage.RateWindow && ch.Event == usage.Insert
+	return ch.Kind == usage.RateWindow && ch.Event == usage.Insert && ch.Admitted > 0
 }
 
 func image(img map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {

@@ -348,3 +348,19 @@ func TestCallsPerBatch(t *testing.T) {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
 }
+
+// A refused request counts as refused, and does not make its key active:
+// an agent key over its daily quota opens its minute window by a refusal.
+func TestRefusalOpensWindow(t *testing.T) {
+	f := newFixture(t, nov)
+	o := f.newOrg(t, 1)
+	k := newKey(o, apikeys.AIAgent)
+	if err := f.store.CountRefusal(context.Background(), k, apikeys.Policies("free", k.Type), f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	f.deliver(t, f.batch(t, 2))
+	want := usage.Counts{MembersJoined: 1, RateLimited: 1}
+	if got := f.months(t, o.ID, "2026-11")["2026-11"]; got != want {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+}
