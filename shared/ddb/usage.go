@@ -53,7 +53,7 @@ const MaxUsageEvents = 98
 // hours, and the event source mapping gives up on older ones sooner.
 const usageGuardTTL = 48 * time.Hour
 
-// usageRetention keeps a month a year and a month past its end: analytics
+// usageExpiry keeps a month a year and a month past its end: analytics
 // reads at most twelve months back.
 func usageExpiry(month string) (int64, error) {
 	end, err := usage.MonthEnd(month)
@@ -154,7 +154,7 @@ func (s *Store) CountActiveKey(ctx context.Context, orgID, month, keyID string) 
 		return err
 	}
 	end, _ := usage.MonthEnd(month) // valid: monthUpdate parsed it
-	it := mark
+	it := key(usagePK(orgID), activeKeySK(month, keyID))
 	it["type"] = str(TypeActiveKeyMark)
 	it["ttl"] = num(end.Add(usageGuardTTL).Unix())
 	err = s.txn().put(it, notExists, ErrAlreadyCounted).
@@ -215,20 +215,20 @@ type usageImage struct {
 }
 
 // UsageChangeOf decodes what one stream record says about its org's usage:
-// event is the record's event name, at its time, old and new its images
-// (nil when absent). ok is false for a record the counters do not follow.
+// event is the record's event name, at its time, oldImg and newImg its
+// images (nil when absent). ok is false for a record the counters do not follow.
 // The item's org is the one its key names, never another.
-func UsageChangeOf(event string, at time.Time, old, new map[string]types.AttributeValue) (usage.Change, bool, error) {
-	img := new
+func UsageChangeOf(event string, at time.Time, oldImg, newImg map[string]types.AttributeValue) (usage.Change, bool, error) {
+	img := newImg
 	if event == usage.Remove {
-		img = old
+		img = oldImg
 	}
 	var r, before usageImage
 	if err := attributevalue.UnmarshalMap(img, &r); err != nil {
 		return usage.Change{}, false, fmt.Errorf("ddb: usage image: %w", err)
 	}
-	if old != nil && event == usage.Modify {
-		if err := attributevalue.UnmarshalMap(old, &before); err != nil {
+	if oldImg != nil && event == usage.Modify {
+		if err := attributevalue.UnmarshalMap(oldImg, &before); err != nil {
 			return usage.Change{}, false, fmt.Errorf("ddb: usage old image: %w", err)
 		}
 	}

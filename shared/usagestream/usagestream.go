@@ -105,11 +105,11 @@ func (c *Consumer) decode(rec events.DynamoDBEventRecord) (cr counted, ok bool, 
 			err = fmt.Errorf("panic: %v", v)
 		}
 	}()
-	old, err := image(rec.Change.OldImage)
+	oldImg, err := image(rec.Change.OldImage)
 	if err != nil {
 		return counted{}, false, err
 	}
-	new, err := image(rec.Change.NewImage)
+	newImg, err := image(rec.Change.NewImage)
 	if err != nil {
 		return counted{}, false, err
 	}
@@ -117,7 +117,7 @@ func (c *Consumer) decode(rec events.DynamoDBEventRecord) (cr counted, ok bool, 
 	if at.IsZero() {
 		at = c.now()
 	}
-	ch, ok, err := ddb.UsageChangeOf(rec.EventName, at, old, new)
+	ch, ok, err := ddb.UsageChangeOf(rec.EventName, at, oldImg, newImg)
 	if err != nil || !ok {
 		return counted{}, false, err
 	}
