@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/orgplane/orgplane/shared/exportjob"
 	"github.com/orgplane/orgplane/shared/invitemail"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/mail"
@@ -43,7 +44,7 @@ func newFlowEnv(t *testing.T) *flowEnv {
 	clk := testkit.NewClock(time.Now())
 	e := newEnvAt(t, clk.Now)
 	f := &flowEnv{env: e, clock: clk, reader: testkit.StreamReader(t, e.db, e.store.Table)}
-	f.deps = triggers.Deps{Store: e.store, AppURL: testAppURL, Now: clk.Now, InviteSecret: testInviteSecret,
+	f.deps = triggers.Deps{Store: e.store, AppURL: testAppURL, Now: clk.Now, InviteSecret: testInviteSecret, Exports: e.exports,
 		Mail: testkit.Sender{SendFunc: func(_ context.Context, m mail.Message) (string, error) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
@@ -53,13 +54,13 @@ func newFlowEnv(t *testing.T) *flowEnv {
 	return f
 }
 
-// deliver runs the create-wallet and send-invitation stream consumers on
-// everything written to the table since the last delivery, through their
-// filters as the event source mappings would, redelivering batches with
-// reported failures. It returns the mail sent.
+// deliver runs the create-wallet, send-invitation and build-export stream
+// consumers on everything written to the table since the last delivery,
+// through their filters as the event source mappings would, redelivering
+// batches with reported failures. It returns the mail sent.
 func (f *flowEnv) deliver(t *testing.T) []mail.Message {
 	t.Helper()
-	return f.deliverTo(t, walletstream.Name, invitemail.Name)
+	return f.deliverTo(t, walletstream.Name, invitemail.Name, exportjob.Name)
 }
 
 // deliverTo is deliver to the named consumers.

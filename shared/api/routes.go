@@ -38,6 +38,9 @@ type Route struct {
 	// accept only an empty body or {} (400 otherwise), so a client sending
 	// options the route does not have learns it instead of being ignored.
 	Body bool
+	// ReadsExports: the route hands out presigned links to files of the
+	// export bucket, so its function may read (GetObject) the exports.
+	ReadsExports bool
 	// MemoryMB and TimeoutSeconds size the function; zero means the defaults.
 	MemoryMB       int
 	TimeoutSeconds int
@@ -62,7 +65,8 @@ func (r Route) OrgScoped() bool { return strings.HasPrefix(r.Path, "/organizatio
 
 // subjects name what each path parameter identifies, for error details.
 var subjects = map[string]string{"org": "Organization", "project": "Project", "user": "Member",
-	"invitation": "Invitation", "token": "Invitation", "app": "App", "role": "Role", "key": "API key"}
+	"invitation": "Invitation", "token": "Invitation", "app": "App", "role": "Role", "key": "API key",
+	"export": "Export"}
 
 // subject is what the route acts on, as its last path parameter names it:
 // a store error's detail speaks of it ("Project not found.").
@@ -99,7 +103,7 @@ func (r Route) Timeout() int {
 
 // Routes is every HTTP route of Orgplane: one list, kept in a few files
 // by area so each area's routes sit beside its handlers.
-var Routes = slices.Concat(coreRoutes, invitationRoutes, apiKeyRoutes, walletRoutes, appRoutes, analyticsRoutes)
+var Routes = slices.Concat(coreRoutes, invitationRoutes, apiKeyRoutes, walletRoutes, appRoutes, insightRoutes, exportRoutes, analyticsRoutes)
 
 // coreRoutes are me, organizations, projects, members and roles.
 var coreRoutes = []Route{
@@ -128,6 +132,8 @@ var coreRoutes = []Route{
 	{Name: "get-member", Method: "GET", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRead, handle: (*Server).getMember},
 	{Name: "update-member", Method: "PATCH", Path: "/organizations/{org}/members/{user}", Permission: access.MembersUpdate, Writes: true, Body: true, People: true, handle: (*Server).updateMember},
 	{Name: "remove-member", Method: "DELETE", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRemove, Writes: true, People: true, handle: (*Server).removeMember},
+	{Name: "get-my-notifications", Method: "GET", Path: "/organizations/{org}/members/me/notifications", Permission: access.OrgRead, People: true, handle: (*Server).getMyNotifications},
+	{Name: "set-my-notifications", Method: "PUT", Path: "/organizations/{org}/members/me/notifications", Permission: access.OrgRead, Writes: true, Body: true, People: true, handle: (*Server).setMyNotifications},
 	{Name: "leave-organization", Method: "POST", Path: "/organizations/{org}/leave", Permission: access.OrgRead, Writes: true, People: true, handle: (*Server).leaveOrganization},
 	{Name: "transfer-ownership", Method: "POST", Path: "/organizations/{org}/transfer-ownership", Permission: access.OwnershipTransfer, Writes: true, Body: true, People: true, handle: (*Server).transferOwnership},
 	{Name: "list-roles", Method: "GET", Path: "/organizations/{org}/roles", Permission: access.RolesRead, handle: (*Server).listRoles},

@@ -18,6 +18,7 @@ import (
 	"github.com/orgplane/orgplane/shared/apikeys"
 	"github.com/orgplane/orgplane/shared/auth"
 	"github.com/orgplane/orgplane/shared/billing"
+	"github.com/orgplane/orgplane/shared/bucket"
 	"github.com/orgplane/orgplane/shared/cursor"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/ids"
@@ -44,6 +45,9 @@ type Server struct {
 	InviteSecret invites.Secret
 	// BillingPeriod is the length of a new subscription period.
 	BillingPeriod billing.Period
+	// Exports is the export bucket, whose files the export routes link to
+	// (EXPORT_BUCKET; nil in functions that do not read it).
+	Exports *bucket.Bucket
 }
 
 type handlerFunc func(*Server, *call) error
@@ -132,6 +136,7 @@ func (s *Server) serve(rt Route) http.Handler {
 			}
 		}()
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		r = withRequestMeta(w, r)
 		c := &call{w: w, r: r, at: s.clock(), route: rt}
 		err := s.admit(c)
 		if err == nil && !rt.Body {

@@ -22,6 +22,7 @@ import (
 	"github.com/orgplane/orgplane/shared/auth"
 	"github.com/orgplane/orgplane/shared/autostop"
 	"github.com/orgplane/orgplane/shared/billing"
+	"github.com/orgplane/orgplane/shared/bucket"
 	"github.com/orgplane/orgplane/shared/cursor"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/invites"
@@ -55,6 +56,11 @@ type Config struct {
 	// BillingPeriod is BILLING_PERIOD, a Go duration ("2m") that replaces
 	// the calendar month of subscription periods; for local runs only.
 	BillingPeriod billing.Period
+	// ExportBucket (EXPORT_BUCKET) holds export files; only the functions
+	// that write or link to them are given it. S3Endpoint (S3_ENDPOINT) is
+	// the local S3 server, addressed path-style; empty in AWS.
+	ExportBucket string
+	S3Endpoint   string
 }
 
 // FromEnv reads the configuration and checks what is required.
@@ -72,6 +78,8 @@ func FromEnv() (Config, error) {
 		MailFrom:     os.Getenv("MAIL_FROM"),
 
 		InviteTokenSecret: os.Getenv("INVITE_TOKEN_SECRET"),
+		ExportBucket:      os.Getenv("EXPORT_BUCKET"),
+		S3Endpoint:        os.Getenv("S3_ENDPOINT"),
 	}
 	if c.JWKSURL == "" && c.Issuer != "" {
 		c.JWKSURL = c.Issuer + "/.well-known/jwks.json"
@@ -132,12 +140,32 @@ func NewDynamoDB(ctx context.Context, c Config) (*dynamodb.Client, error) {
 	}), nil
 }
 
+// NewExportBucket builds the export bucket's client, nil when the
+// function is given no bucket: the default chain in AWS, static dummy
+// credentials against a local S3 endpoint.
+func NewExportBucket(ctx context.Context, c Config) (*bucket.Bucket, error) {
+	if c.ExportBucket == "" {
+		return nil, nil
+	}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(c.Region)}
+	if c.S3Endpoint != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return bucket.New(cfg, c.ExportBucket, c.S3Endpoint), nil
+}
+
 // App is one process's wiring.
 type App struct {
 	Config Config
 	Store  *ddb.Store
 	API    *api.Server
 	Mail   mail.Sender
+	// Exports is the export bucket, nil where EXPORT_BUCKET is unset.
+	Exports *bucket.Bucket
 }
 
 // DefaultLocalMailFrom is the sender over SMTP when MAIL_FROM is unset.
@@ -171,14 +199,19 @@ func New(ctx context.Context, c Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	exportBucket, err := NewExportBucket(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	verifier := &auth.Verifier{Issuer: c.Issuer, Audience: c.Audience,
 		Keys: &auth.RemoteJWKS{URL: c.JWKSURL, MinRefresh: time.Minute}}
 	return &App{
 		Config: c,
 		Store:  store,
 		API: &api.Server{Store: store, Auth: verifier, Cursors: cursor.Codec{Secret: []byte(c.CursorSecret)}, Now: time.Now,
-			InviteSecret: invites.Secret(c.InviteTokenSecret), BillingPeriod: c.BillingPeriod},
-		Mail: mailer,
+			InviteSecret: invites.Secret(c.InviteTokenSecret), BillingPeriod: c.BillingPeriod, Exports: exportBucket},
+		Mail:    mailer,
+		Exports: exportBucket,
 	}, nil
 }
 
@@ -209,7 +242,8 @@ func (a *App) Route(name string) http.Handler {
 // Deps are the dependencies of stream consumers and scheduled jobs.
 func (a *App) Deps() triggers.Deps {
 	return triggers.Deps{Store: a.Store, AppURL: a.Config.AppURL, Now: time.Now, IdleTimeout: a.Config.IdleTimeout,
-		Mail: a.Mail, InviteSecret: invites.Secret(a.Config.InviteTokenSecret), BillingPeriod: a.Config.BillingPeriod}
+		Mail: a.Mail, InviteSecret: invites.Secret(a.Config.InviteTokenSecret), BillingPeriod: a.Config.BillingPeriod,
+		Exports: a.Exports}
 }
 
 // Stream is the Lambda handler of a stream consumer's function.

@@ -80,6 +80,15 @@ var usageAttrs = []struct {
 	{"active_api_keys", func(c *usage.Counts) *int64 { return &c.ActiveAPIKeys }},
 }
 
+// usageCounterAttrs are the counter attributes of a month item.
+func usageCounterAttrs() []string {
+	out := make([]string, len(usageAttrs))
+	for i, a := range usageAttrs {
+		out[i] = a.attr
+	}
+	return out
+}
+
 // monthUpdate adds c to a month item, creating it with its type and expiry.
 func monthUpdate(orgID, month string, c usage.Counts) (*update, error) {
 	ttl, err := usageExpiry(month)

@@ -80,7 +80,7 @@ func (f *fixture) newProject(t *testing.T, o org) orgs.Project {
 func (f *fixture) spend(t *testing.T, o org, amount int64) {
 	t.Helper()
 	ctx := context.Background()
-	if _, _, err := f.store.EnsureWallet(ctx, o.ID); err != nil {
+	if _, _, err := f.store.EnsureWallet(ctx, o.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []credits.Posting{{Kind: credits.TopUp, Amount: 1000, CreatedBy: "usr_test"},
