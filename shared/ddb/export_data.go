@@ -50,10 +50,10 @@ const (
 
 var exportShapes = map[string]exportShape{
 	TypeOrganization: {section: SectionOrganization, fields: []string{"id", "name", "slug", "description", "logo_url",
-		"branding", "notification_preferences", "billing_email", "plan", "personal", "status", "created_by",
+		"branding", "notification_preferences", "billing_email", "billing_details", "plan", "personal", "status", "created_by",
 		"member_count", "invite_count", "project_count", "api_key_count", "app_count", "role_count", "created_at", "updated_at"}},
 	TypeMember: {section: SectionMembers, fields: []string{"user_id", "email", "name", "role", "role_expires_at",
-		"status", "joined_at"}},
+		"status", "joined_at", "notifications"}},
 	TypeProject: {section: SectionProjects, fields: []string{"id", "name", "description", "created_by", "api_key_count",
 		"created_at", "updated_at"}},
 	TypeInvitation: {section: SectionInvitations, fields: []string{"id", "email", "name", "role", "role_expires_at",
