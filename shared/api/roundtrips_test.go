@@ -42,6 +42,8 @@ func TestRoundTrips(t *testing.T) {
 		{"PATCH", "/organizations/" + org + "/projects/" + prj, map[string]any{"name": "R"}, 3},
 		{"PATCH", "/organizations/" + org + "/members/" + m, map[string]any{"status": "inactive"}, 3},
 		{"POST", "/organizations", map[string]any{"name": "New"}, 2},
+		// Admission, then one Query of the months' usage items.
+		{"GET", "/organizations/" + org + "/analytics", nil, 2},
 	}
 	var report []string
 	for _, tc := range cases {

@@ -220,6 +220,7 @@ func TestOperations(t *testing.T) {
 		{"set-my-notifications", "PUT", "/organizations/{org}/members/me/notifications"},
 		{"list-activity", "GET", "/organizations/{org}/activity"},
 		{"get-dashboard", "GET", "/organizations/{org}/dashboard"},
+		{"get-analytics", "GET", "/organizations/{org}/analytics"},
 	}
 	spec := Load(t)
 	got := map[string]Operation{}
