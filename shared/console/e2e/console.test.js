@@ -319,6 +319,21 @@ describe("console", { concurrency: false }, () => {
     await check(ada, "activity");
   });
 
+  step("analytics: usage against the plan and month by month", async () => {
+    const { page } = ada;
+    await nav(page, "Analytics");
+    await page.getByRole("heading", { name: "Month by month" }).waitFor();
+    assert.equal(await page.locator("figure.radial canvas").count(), 4);
+    assert.equal(await page.locator("figure.history canvas").count(), 2);
+    // Six months by default, oldest first, the current one still counting.
+    const rows = page.getByRole("table", { name: "Usage by month" }).getByRole("row");
+    assert.equal(await rows.count(), 1 + 6);
+    await rows.last().getByText("(so far)").waitFor();
+    await check(ada, "analytics");
+    await page.getByLabel("Period").selectOption("12");
+    await page.waitForFunction(() => document.querySelectorAll("table tbody tr").length === 12);
+  });
+
   step("notification choices, billing details and a data export in settings", async () => {
     const { page } = ada;
     await nav(page, "Settings");

@@ -13,6 +13,7 @@ import { RoleEditPage, RolesPage } from "./pages/roles";
 import { APIKeysPage } from "./pages/apikeys";
 import { AppPage, AppsPage, MarketplacePage } from "./pages/apps";
 import { ActivityPage } from "./pages/activity";
+import { AnalyticsPage } from "./pages/analytics";
 import { BillingPage } from "./pages/billing";
 import { SettingsPage } from "./pages/settings";
 
@@ -31,6 +32,7 @@ const NAV: NavItem[] = [
   { page: "marketplace", label: "Marketplace", permission: "apps:read" },
   { page: "apps", label: "Installed apps", permission: "apps:read" },
   { page: "billing", label: "Wallet & billing", permission: "billing:read" },
+  { page: "analytics", label: "Analytics", permission: "analytics:read" },
   { page: "activity", label: "Activity", permission: "activity:read" },
   { page: "settings", label: "Settings", permission: "organization:read" },
 ];
@@ -51,6 +53,7 @@ const ORG_ROUTES: Routed[] = [
   ["/organizations/:org/apps/:app", (p) => <AppPage id={p.app} />],
   ["/organizations/:org/billing", () => <BillingPage />],
   ["/organizations/:org/activity", () => <ActivityPage />],
+  ["/organizations/:org/analytics", () => <AnalyticsPage />],
   ["/organizations/:org/settings", () => <SettingsPage />],
 ];
 
