@@ -50,6 +50,24 @@ export function Radial({ label, used, limit }: { label: string; used: number; li
   );
 }
 
+export interface Gauge {
+  used: number;
+  limit: number | null;
+}
+
+const GAUGE_LABELS: Record<string, string> = { members: "Members", projects: "Projects", api_keys: "API keys", apps: "Apps", roles: "Custom roles" };
+
+/** Radial charts of the plan's gauges (GET …/analytics, …/dashboard), in the order of names. */
+export function Gauges<K extends string>({ gauges, names }: { gauges: Record<K, Gauge>; names: K[] }) {
+  return (
+    <div class="radials">
+      {names.map((n) => (
+        <Radial key={n} label={GAUGE_LABELS[n] ?? n} used={gauges[n].used} limit={gauges[n].limit} />
+      ))}
+    </div>
+  );
+}
+
 /** Bars per month (oldest first), one dataset per series. */
 export function History(props: { label: string; months: string[]; series: { name: string; values: number[]; color: string }[] }) {
   const ref = useChart(

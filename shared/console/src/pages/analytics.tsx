@@ -1,15 +1,9 @@
 // Usage against the plan (radial charts) and month by month (history
 // charts): GET /organizations/{org}/analytics.
 import { useState } from "preact/hooks";
-import { History, Radial } from "../charts";
+import { Gauges, History, type Gauge } from "../charts";
 import { orgPath, useOrg, useSession } from "../session";
 import { Async, FilterSelect, Table, useLoad } from "../ui";
-
-interface Gauge {
-  used: number;
-  limit: number | null;
-  percent: number | null;
-}
 
 interface Month {
   month: string;
@@ -26,7 +20,7 @@ interface Month {
 interface Analytics {
   plan: string;
   monthly: Month[];
-  usage: { members: Gauge; projects: Gauge; api_keys: Gauge; roles: Gauge };
+  usage: Record<"members" | "projects" | "api_keys" | "roles", Gauge>;
 }
 
 export function AnalyticsPage() {
@@ -47,12 +41,7 @@ export function AnalyticsPage() {
           return (
             <>
               <h2>Usage of the {a.plan} plan</h2>
-              <div class="radials">
-                <Radial label="Members" used={a.usage.members.used} limit={a.usage.members.limit} />
-                <Radial label="Projects" used={a.usage.projects.used} limit={a.usage.projects.limit} />
-                <Radial label="API keys" used={a.usage.api_keys.used} limit={a.usage.api_keys.limit} />
-                <Radial label="Custom roles" used={a.usage.roles.used} limit={a.usage.roles.limit} />
-              </div>
+              <Gauges gauges={a.usage} names={["members", "projects", "api_keys", "roles"]} />
               <h2>Month by month</h2>
               <div class="charts">
                 <History

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { Radial } from "../charts";
+import { Gauges, type Gauge } from "../charts";
 import { navigate } from "../router";
 import { orgPath, useOrg, useSession } from "../session";
 import type { AppInstance, Organization, Subscription, Wallet } from "../types";
@@ -52,14 +52,9 @@ export function CreateOrgPage() {
   );
 }
 
-interface Count {
-  used: number;
-  limit: number | null;
-}
-
 interface Dashboard {
   organization: { id: string; name: string; slug: string; plan: string };
-  counts: { members: Count; projects: Count; api_keys: Count; apps: Count; roles: Count; pending_invitations: number };
+  counts: Record<"members" | "projects" | "api_keys" | "apps" | "roles", Gauge> & { pending_invitations: number };
   warnings: { code: string; message: string; resource: string | null }[];
   recent_activity: ActivityEvent[];
   running_apps: { count: number; more: boolean; data: AppInstance[] };
@@ -90,12 +85,7 @@ export function OverviewPage() {
                 {w.message}
               </p>
             ))}
-            <div class="radials">
-              <Radial label="Members" used={d.counts.members.used} limit={d.counts.members.limit} />
-              <Radial label="Projects" used={d.counts.projects.used} limit={d.counts.projects.limit} />
-              <Radial label="API keys" used={d.counts.api_keys.used} limit={d.counts.api_keys.limit} />
-              <Radial label="Apps" used={d.counts.apps.used} limit={d.counts.apps.limit} />
-            </div>
+            <Gauges gauges={d.counts} names={["members", "projects", "api_keys", "apps"]} />
             <div class="two">
               <div class="card">
                 <h2>Recent activity</h2>
