@@ -60,6 +60,13 @@ func (r Route) RouteKey() string { return r.Pattern() }
 // OrgScoped reports whether the route acts inside one org.
 func (r Route) OrgScoped() bool { return strings.HasPrefix(r.Path, "/organizations/{org}") }
 
+// readsWithAdmission reports whether the route reads its resource in
+// admission's round trip (DESIGN.md "Read path"): a read-only GET in an
+// org. Every other route is admitted before its handler runs.
+func (r Route) readsWithAdmission() bool {
+	return r.Method == "GET" && r.OrgScoped() && !r.Writes
+}
+
 // subjects name what each path parameter identifies, for error details.
 var subjects = map[string]string{"org": "Organization", "project": "Project", "user": "Member",
 	"invitation": "Invitation", "token": "Invitation", "app": "App", "role": "Role", "key": "API key"}

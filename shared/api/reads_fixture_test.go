@@ -1,0 +1,87 @@
+package api_test
+
+import (
+	"context"
+
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/api"
+)
+
+// readFixture is an org holding one of everything a read route can name,
+// so every GET route of the route list has a path that answers 200.
+type readFixture struct {
+	owner, org, project, member, key, secret, app, invitation, token string
+}
+
+func newReadFixture(tb testing.TB, e *env, owner string) readFixture {
+	tb.Helper()
+	f := readFixture{owner: owner}
+	f.org, _ = e.newOrg(tb, owner, "Reads")
+	orgPath := "/organizations/" + f.org
+	f.project = e.must(tb, 201, owner, "POST", orgPath+"/projects", map[string]any{"name": "P"}).Str(tb, "id")
+	e.must(tb, 200, "m@reads.test", "GET", "/me", nil)
+	u, err := e.store.GetUser(context.Background(), userID("m@reads.test"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := e.store.AddMember(context.Background(), f.org, u, access.Member); err != nil {
+		tb.Fatal(err)
+	}
+	f.member = u.ID
+	k := as[keyBody](tb, e.must(tb, 201, owner, "POST", keysPath(f.org),
+		map[string]any{"name": "Bench", "permissions": []string{"organization:read", "projects:read", "apps:read", "billing:read", "api_keys:read"}}))
+	f.key, f.secret = k.ID, k.Secret
+	// The enterprise plan's key rate limit (6,000 a minute) lets a
+	// benchmark send the key's requests back to back.
+	_, err = e.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{TableName: &e.store.Table,
+		Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "ORG#" + f.org}, "SK": &types.AttributeValueMemberS{Value: "ORG"}},
+		UpdateExpression: aws.String("SET #plan = :p"), ExpressionAttributeNames: map[string]string{"#plan": "plan"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "enterprise"}}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.must(tb, 201, owner, "POST", orgPath+"/wallet", nil)
+	e.must(tb, 201, owner, "POST", orgPath+"/wallet/top-ups", map[string]any{"amount": 100})
+	f.app = e.must(tb, 201, owner, "POST", orgPath+"/apps", map[string]any{"template_id": "team-wiki", "name": "Wiki"}).Str(tb, "id")
+	f.invitation = e.must(tb, 201, owner, "POST", orgPath+"/invitations", map[string]any{"email": "guest@reads.test"}).Str(tb, "id")
+	inv, err := e.store.GetInvitation(context.Background(), f.org, f.invitation)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if f.token, err = testInviteSecret.Token(inv.ID, inv.SendNonce); err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// path fills a route's path with the fixture's ids.
+func (f readFixture) path(rt api.Route) string {
+	return strings.NewReplacer("{org}", f.org, "{project}", f.project, "{user}", f.member, "{key}", f.key,
+		"{app}", f.app, "{invitation}", f.invitation, "{token}", f.token, "{role}", access.Admin).Replace(rt.Path)
+}
+
+// shape is a path with the fixture's ids named again, for reports.
+func (f readFixture) shape(path string) string {
+	return strings.NewReplacer(f.org, "{org}", f.project, "{project}", f.member, "{user}", f.key, "{key}",
+		f.app, "{app}", f.invitation, "{invitation}", f.token, "{token}").Replace(path)
+}
+
+// readRoutes is every GET route of the route list.
+func readRoutes() []api.Route {
+	var out []api.Route
+	for _, rt := range api.Routes {
+		if rt.Method == http.MethodGet {
+			out = append(out, rt)
+		}
+	}
+	return out
+}
