@@ -70,7 +70,7 @@ func TestRoundTrips(t *testing.T) {
 			continue
 		}
 		path := f.path(rt)
-		e.must(t, 200, f.owner, "GET", path, nil)                                // warm: the hourly login stamp
+		e.must(t, 200, f.owner, "GET", path, nil)                            // warm: the hourly login stamp
 		e.must(t, want.keyStatus, "", "GET", path, nil, bearer(f.secret)...) // warm: the key's last use
 		for _, by := range []struct {
 			name   string
