@@ -218,7 +218,7 @@ var StreamConsumers = []StreamConsumer{
 		Name:   walletstream.Name,
 		Filter: Filter{EventNames: []string{"INSERT"}, ItemTypes: []string{ddb.TypeOrganization}},
 		Writes: true,
-		New:    func(d Deps) StreamHandler { return walletstream.Handler(d.Store) },
+		New:    CreateWallet,
 	},
 	{
 		// Each send request (an invitation's creation, each resend) is an
@@ -229,10 +229,7 @@ var StreamConsumers = []StreamConsumer{
 		Filter:     Filter{EventNames: []string{"INSERT"}, ItemTypes: []string{ddb.TypeInvitationEmail}},
 		Writes:     true,
 		SendsEmail: true,
-		New: func(d Deps) StreamHandler {
-			c := &invitemail.Consumer{Store: d.Store, Mail: d.Mail, Secret: d.InviteSecret, AppURL: d.AppURL}
-			return c.Handler()
-		},
+		New:        SendInvitation,
 	},
 	{
 		// A wallet change that takes the balance below the next renewal's
@@ -242,10 +239,37 @@ var StreamConsumers = []StreamConsumer{
 		Filter:     Filter{EventNames: []string{"MODIFY"}, ItemTypes: []string{ddb.TypeWallet, ddb.TypeSubscription}},
 		Writes:     true,
 		SendsEmail: true,
-		New: func(d Deps) StreamHandler {
-			return (&billingmail.Consumer{Store: d.Store, Mail: d.Mail, AppURL: d.AppURL}).Handler()
-		},
+		New:        SendBillingEmail,
 	},
+}
+
+// The constructors of the lists' functions. Each is a named top-level
+// function: a function's generated main calls its own by name, so its
+// binary links that consumer or job alone (a closure in a list would
+// link every one into every binary); infra/gen refuses any other New.
+
+// CreateWallet builds the create-wallet consumer.
+func CreateWallet(d Deps) StreamHandler { return walletstream.Handler(d.Store) }
+
+// SendInvitation builds the send-invitation consumer.
+func SendInvitation(d Deps) StreamHandler {
+	c := &invitemail.Consumer{Store: d.Store, Mail: d.Mail, Secret: d.InviteSecret, AppURL: d.AppURL}
+	return c.Handler()
+}
+
+// SendBillingEmail builds the send-billing-email consumer.
+func SendBillingEmail(d Deps) StreamHandler {
+	return (&billingmail.Consumer{Store: d.Store, Mail: d.Mail, AppURL: d.AppURL}).Handler()
+}
+
+// StopIdleApps builds the stop-idle-apps job.
+func StopIdleApps(d Deps) ScheduleHandler {
+	return (&autostop.Job{Store: d.Store, IdleTimeout: d.IdleTimeout, Now: d.Now}).Handle
+}
+
+// RenewSubscriptions builds the renew-subscriptions job.
+func RenewSubscriptions(d Deps) ScheduleHandler {
+	return (&renewal.Job{Store: d.Store, Period: d.BillingPeriod, Now: d.Now}).Handle
 }
 
 // Schedules is every scheduled job of Orgplane.
@@ -254,15 +278,11 @@ var Schedules = []Schedule{
 	// nears its timeout stops early and the next run resumes; overlapping
 	// runs are safe (every stop is conditional).
 	{Name: autostop.Name, Every: 5 * time.Minute, RateContext: "idleCheckRate", Writes: true, TimeoutSeconds: 120,
-		New: func(d Deps) ScheduleHandler {
-			return (&autostop.Job{Store: d.Store, IdleTimeout: d.IdleTimeout, Now: d.Now}).Handle
-		}},
+		New: StopIdleApps},
 	// Charges the subscriptions whose period ended, applies scheduled
 	// downgrades and ends lapsed graces. Each step is conditional on the
 	// subscription as read, so overlapping runs and retries charge a
 	// period once.
 	{Name: renewal.Name, Every: 15 * time.Minute, RateContext: "renewalRate", Writes: true, TimeoutSeconds: 300,
-		New: func(d Deps) ScheduleHandler {
-			return (&renewal.Job{Store: d.Store, Period: d.BillingPeriod, Now: d.Now}).Handle
-		}},
+		New: RenewSubscriptions},
 }

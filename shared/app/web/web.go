@@ -1,0 +1,36 @@
+// Package web builds an app's HTTP side: the API server, with its token
+// verifier, and the handler of one route's function. It is apart from
+// package app so the stream consumers and scheduled jobs link neither the
+// route list's handlers nor the verifier.
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/orgplane/orgplane/shared/api"
+	"github.com/orgplane/orgplane/shared/app"
+	"github.com/orgplane/orgplane/shared/auth"
+	"github.com/orgplane/orgplane/shared/cursor"
+	"github.com/orgplane/orgplane/shared/invites"
+)
+
+// API builds the API server over the app's store. The verifier fetches the
+// issuer's key set on the first token (at most once a sandbox, again only
+// for a key id it has not seen), never at init.
+func API(a *app.App) *api.Server {
+	c := a.Config
+	verifier := &auth.Verifier{Issuer: c.Issuer, Audience: c.Audience,
+		Keys: &auth.RemoteJWKS{URL: c.JWKSURL, MinRefresh: time.Minute}}
+	return &api.Server{Store: a.Store, Auth: verifier, Cursors: cursor.Codec{Secret: []byte(c.CursorSecret)}, Now: time.Now,
+		InviteSecret: invites.Secret(c.InviteTokenSecret), BillingPeriod: c.BillingPeriod}
+}
+
+// Route is the http.Handler of one HTTP route's function.
+func Route(a *app.App, name string) http.Handler {
+	h, err := API(a).Handler(name)
+	if err != nil {
+		panic(err) // functions/ is generated from the route list; a miss is a build bug
+	}
+	return h
+}
