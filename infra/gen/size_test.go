@@ -22,10 +22,9 @@ const MaxFunctionBytes = 10_000_000
 // fails when one exceeds MaxFunctionBytes. It costs one link per binary:
 // about 10 s with a warm cache on a 2-core machine.
 func TestFunctionSizes(t *testing.T) {
-	fns := mustAll(t, deploy.Current())
 	var names []string
 	var http []string
-	for _, f := range fns {
+	for _, f := range mustAll(t, deploy.Current()) {
 		if f.Kind == deploy.HTTP {
 			http = append(http, f.Name)
 		} else {
@@ -36,28 +35,65 @@ func TestFunctionSizes(t *testing.T) {
 	if len(http) > 0 {
 		names = append(names, http[0], http[len(http)-1])
 	}
-	root := filepath.Join("..", "..")
-	out := t.TempDir()
+	sizes := buildSizes(t, names)
+	for _, n := range names {
+		if sizes[n] > MaxFunctionBytes {
+			t.Errorf("%s is %d bytes stripped (linux/arm64), over its budget of %d", n, sizes[n], MaxFunctionBytes)
+		}
+	}
+	t.Logf("function sizes (stripped, linux/arm64):\n%s", sizeReport(names, sizes))
+}
+
+// BenchmarkFunctionSizes builds EVERY function as `make build` does and
+// prints their sizes beside the budget (and reports the largest).
+func BenchmarkFunctionSizes(b *testing.B) {
+	var names []string
+	for _, f := range mustAll(b, deploy.Current()) {
+		names = append(names, f.Name)
+	}
+	var sizes map[string]int64
+	for b.Loop() {
+		sizes = buildSizes(b, names)
+	}
+	var largest int64
+	for _, s := range sizes {
+		largest = max(largest, s)
+	}
+	b.ReportMetric(float64(largest)/1e6, "largest-MB")
+	b.ReportMetric(float64(largest)/MaxFunctionBytes, "largest/budget")
+	fmt.Printf("\nFunction sizes (stripped, linux/arm64; budget %.0f MB):\n%s", float64(MaxFunctionBytes)/1e6, sizeReport(names, sizes))
+}
+
+// buildSizes builds the functions for Lambda in one `go build` and
+// returns each binary's size.
+func buildSizes(tb testing.TB, names []string) map[string]int64 {
+	tb.Helper()
+	out := tb.TempDir()
 	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out + string(filepath.Separator)}
 	for _, n := range names {
 		args = append(args, "./"+functionsDir+"/"+n)
 	}
 	cmd := exec.Command("go", args...)
-	cmd.Dir = root
+	cmd.Dir = filepath.Join("..", "..")
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
+		tb.Fatalf("go build: %v\n%s", err, b)
 	}
-	var report string
+	sizes := map[string]int64{}
 	for _, n := range names {
 		fi, err := os.Stat(filepath.Join(out, n))
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
-		report += fmt.Sprintf("%-28s %6.2f MB\n", n, float64(fi.Size())/1e6)
-		if fi.Size() > MaxFunctionBytes {
-			t.Errorf("%s is %d bytes stripped (linux/arm64), over its budget of %d", n, fi.Size(), MaxFunctionBytes)
-		}
+		sizes[n] = fi.Size()
 	}
-	t.Logf("function sizes (stripped, linux/arm64):\n%s", report)
+	return sizes
+}
+
+func sizeReport(names []string, sizes map[string]int64) string {
+	var r string
+	for _, n := range names {
+		r += fmt.Sprintf("%-28s %6.2f MB  %3.0f%% of budget\n", n, float64(sizes[n])/1e6, 100*float64(sizes[n])/MaxFunctionBytes)
+	}
+	return r
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/api"
+	"github.com/orgplane/orgplane/shared/app/web"
 	"github.com/orgplane/orgplane/shared/ddblocal"
 	"github.com/orgplane/orgplane/shared/ddbtest"
 )
@@ -48,7 +50,9 @@ type benchEnv struct {
 }
 
 func newBenchEnv(b *testing.B) *benchEnv {
+	tokenCacheSize = web.TokenCacheSize // verify as the functions do
 	e, rec := newRecordingEnv(b)
+	tokenCacheSize = 0
 	raw, err := ddblocal.NewClient(context.Background(), ddbtest.Endpoint(b))
 	if err != nil {
 		b.Fatal(err)
@@ -91,9 +95,15 @@ type plan struct {
 }
 
 // record serves path once with the recorder on and derives the yardsticks.
-func (be *benchEnv) record(b *testing.B, path string, byKey bool, fallback map[string]types.AttributeValue) plan {
+// Calls the route sends together (together: see readCosts) are held until
+// both have started, so the replay sends them together too.
+func (be *benchEnv) record(b *testing.B, path string, byKey, together bool, fallback map[string]types.AttributeValue) plan {
 	be.get(b, path, byKey) // warm: first use of a key, hourly login touch
-	be.rec.start()
+	if together {
+		be.rec.startPaired()
+	} else {
+		be.rec.start()
+	}
 	be.get(b, path, byKey)
 	p := plan{calls: be.rec.stop()}
 	var keys []map[string]types.AttributeValue
@@ -229,7 +239,12 @@ var (
 
 // benchRoute measures one route against its yardsticks, interleaved.
 func benchRoute(b *testing.B, be *benchEnv, name, path string, byKey bool, fallback map[string]types.AttributeValue) {
-	p := be.record(b, path, byKey, fallback)
+	route, _ := strings.CutSuffix(name, " (API key)")
+	cost := readCosts[route].jwt
+	if byKey {
+		cost = readCosts[route].byKey
+	}
+	p := be.record(b, path, byKey, cost.rounds < cost.calls, fallback)
 	ctx := context.Background()
 	variants := []func() error{
 		func() error { be.get(b, path, byKey); return nil },
@@ -281,7 +296,7 @@ func BenchmarkReads(b *testing.B) {
 	getOrg, _ := api.Find("get-organization")
 	// Routes that read nothing compare with a GetItem of an item the
 	// org read holds.
-	orgKey := be.record(b, be.f.path(getOrg), false, nil).getItem.Key
+	orgKey := be.record(b, be.f.path(getOrg), false, false, nil).getItem.Key
 	for _, rt := range readRoutes() {
 		b.Run(rt.Name, func(b *testing.B) { benchRoute(b, be, rt.Name, be.f.path(rt), false, orgKey) })
 	}
@@ -324,4 +339,56 @@ func dollarsPerMillion(r readRow) float64 {
 	ms := math.Ceil(float64(r.api50) / float64(time.Millisecond))
 	gbs := ms / 1000 * float64(api.DefaultMemoryMB) / 1024
 	return 1.00 + 0.20 + gbs*0.0000133334*1e6 + r.rru*0.125 + r.wru*0.625
+}
+
+// BenchmarkThroughput: 16 clients send GET …/projects/{project} as fast
+// as they can, alternating (in slices of 2 s, the same number of slices
+// each, three of each) with 16 clients replaying the route's own DynamoDB calls raw; it
+// reports both rates and their ratio.
+func BenchmarkThroughput(b *testing.B) {
+	const clients = 16
+	be := newBenchEnv(b)
+	rt, _ := api.Find("get-project")
+	path := be.f.path(rt)
+	p := be.record(b, path, false, false, nil)
+	ctx := context.Background()
+	run := func(d time.Duration, one func() error) int64 {
+		var n atomic.Int64
+		stop := time.Now().Add(d)
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Go(func() {
+				for time.Now().Before(stop) {
+					if err := one(); err != nil {
+						b.Error(err)
+						return
+					}
+					n.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		return n.Load()
+	}
+	api := func() error { be.get(b, path, false); return nil }
+	raw := func() error { return replayRounds(ctx, be.raw, p.replay) }
+	var apiN, rawN int64
+	var apiT, rawT time.Duration
+	slice := 2 * time.Second
+	for b.Loop() {
+		for range 3 {
+			t0 := time.Now()
+			apiN += run(slice, api)
+			apiT += time.Since(t0)
+			t0 = time.Now()
+			rawN += run(slice, raw)
+			rawT += time.Since(t0)
+		}
+	}
+	apiRate, rawRate := float64(apiN)/apiT.Seconds(), float64(rawN)/rawT.Seconds()
+	b.ReportMetric(apiRate, "api-req/s")
+	b.ReportMetric(rawRate, "replay-req/s")
+	b.ReportMetric(apiRate/rawRate, "api/replay")
+	fmt.Fprintf(os.Stdout, "\nThroughput at c=%d, GET …/projects/{project}: API %.0f req/s, raw replay of its calls %.0f route-equivalents/s: %.0f%% (%d vs %d requests in alternating %v slices)\n",
+		clients, apiRate, rawRate, 100*apiRate/rawRate, apiN, rawN, slice)
 }

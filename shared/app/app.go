@@ -97,6 +97,11 @@ func FromEnv() (Config, error) {
 	return c, errors.Join(missing...)
 }
 
+// Warmups reports whether a Lambda main opens its connections in the
+// background at init (the default). ORGPLANE_WARMUP=0 turns that off, for
+// the cold-start benchmark's yardstick.
+func Warmups() bool { return os.Getenv("ORGPLANE_WARMUP") != "0" }
+
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -155,11 +160,16 @@ func New(ctx context.Context, c Config) (*App, error) {
 
 // MustLoad is New(FromEnv()) for a Lambda main: a function that cannot
 // load its configuration cannot serve, so it exits at init with the cause.
+// It opens the connection to DynamoDB in the background (Store.Warm), so
+// the first request finds it open; init itself waits on no network.
 func MustLoad() *App {
 	c, err := FromEnv()
 	if err == nil {
 		var a *App
 		if a, err = New(context.Background(), c); err == nil {
+			if Warmups() {
+				go func() { _ = a.Store.Warm(context.Background()) }()
+			}
 			return a
 		}
 	}

@@ -48,6 +48,9 @@ func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"PK": str(pk), "SK": str(sk)}
 }
 
+// warmKey names no item: Warm reads it to open a connection.
+func warmKey() map[string]types.AttributeValue { return key("WARM", "WARM") }
+
 func orgPK(org string) string         { return "ORG#" + org }
 func userPK(user string) string       { return "USER#" + user }
 func slugPK(slug string) string       { return "SLUG#" + slug }

@@ -3,6 +3,7 @@ package ddb
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/apikeys"
@@ -60,6 +61,14 @@ func (r *Reads) Run(ctx context.Context) error {
 	for k, v := range found {
 		r.found[k] = v
 	}
+	return err
+}
+
+// Warm reads an item that does not exist (an eventually consistent
+// GetItem, half a read unit), so the client's connection to DynamoDB is
+// open and its signing warm before the first request needs them.
+func (s *Store) Warm(ctx context.Context) error {
+	_, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: warmKey()})
 	return err
 }
 

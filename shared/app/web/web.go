@@ -5,6 +5,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -15,20 +16,33 @@ import (
 	"github.com/orgplane/orgplane/shared/invites"
 )
 
+// TokenCacheSize is how many verified ID tokens a warm function keeps
+// until they expire (see auth.Verifier.CacheSize): a signature check
+// (ES256, ~0.1 ms) once per client token, not once per request.
+const TokenCacheSize = 1024
+
 // API builds the API server over the app's store. The verifier fetches the
 // issuer's key set on the first token (at most once a sandbox, again only
 // for a key id it has not seen), never at init.
 func API(a *app.App) *api.Server {
 	c := a.Config
 	verifier := &auth.Verifier{Issuer: c.Issuer, Audience: c.Audience,
-		Keys: &auth.RemoteJWKS{URL: c.JWKSURL, MinRefresh: time.Minute}}
+		Keys: &auth.RemoteJWKS{URL: c.JWKSURL, MinRefresh: time.Minute}, CacheSize: TokenCacheSize}
 	return &api.Server{Store: a.Store, Auth: verifier, Cursors: cursor.Codec{Secret: []byte(c.CursorSecret)}, Now: time.Now,
 		InviteSecret: invites.Secret(c.InviteTokenSecret), BillingPeriod: c.BillingPeriod}
 }
 
-// Route is the http.Handler of one HTTP route's function.
+// Route is the http.Handler of one HTTP route's function. It fetches the
+// issuer's key set in the background, overlapping the fetch with the
+// function's cold start; the first token waits for it if it must.
 func Route(a *app.App, name string) http.Handler {
-	h, err := API(a).Handler(name)
+	s := API(a)
+	if v, ok := s.Auth.(*auth.Verifier); ok {
+		if k, ok := v.Keys.(*auth.RemoteJWKS); ok && app.Warmups() {
+			go k.Prefetch(context.Background())
+		}
+	}
+	h, err := s.Handler(name)
 	if err != nil {
 		panic(err) // functions/ is generated from the route list; a miss is a build bug
 	}
