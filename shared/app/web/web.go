@@ -32,9 +32,9 @@ func API(a *app.App) *api.Server {
 		InviteSecret: invites.Secret(c.InviteTokenSecret), BillingPeriod: c.BillingPeriod}
 }
 
-// Route is the http.Handler of one HTTP route's function. It fetches the
-// issuer's key set in the background, overlapping the fetch with the
-// function's cold start; the first token waits for it if it must.
+// Route is the http.Handler of one HTTP route's function. With
+// app.Warmups it fetches the issuer's key set in the background; else
+// the first token fetches it (once per sandbox).
 func Route(a *app.App, name string) http.Handler {
 	s := API(a)
 	if v, ok := s.Auth.(*auth.Verifier); ok {
