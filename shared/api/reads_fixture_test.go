@@ -13,6 +13,7 @@ import (
 
 	"github.com/orgplane/orgplane/shared/access"
 	"github.com/orgplane/orgplane/shared/api"
+	"github.com/orgplane/orgplane/shared/ids"
 )
 
 // readFixture is an org holding one of everything a read route can name,
@@ -84,4 +85,30 @@ func readRoutes() []api.Route {
 		}
 	}
 	return out
+}
+
+// TestStrangersReadNothing: on every org-scoped GET route, with the ids of
+// resources that exist, a stranger gets exactly the 404 of an org that
+// does not exist — with no ETag and whatever the query says (a bad
+// parameter is not a 400 for them) — though the route read the resource
+// in admission's round trip.
+func TestStrangersReadNothing(t *testing.T) {
+	e := newEnv(t)
+	f := newReadFixture(t, e, "owner@strangers.test")
+	const stranger = "stranger@strangers.test"
+	e.must(t, 200, stranger, "GET", "/me", nil)
+	missing := strings.Replace(f.path(api.Route{Path: "/organizations/{org}"}), f.org, ids.New(ids.Organization), 1)
+	want := e.must(t, 404, f.owner, "GET", missing, nil).Str(t, "detail")
+	for _, rt := range readRoutes() {
+		if !rt.OrgScoped() {
+			continue
+		}
+		for _, query := range []string{"", "?limit=bogus&status=bogus&sort=bogus"} {
+			path := f.path(rt) + query
+			r := e.call(t, stranger, "GET", path, nil)
+			if r.Status != 404 || r.Code(t) != "not_found" || r.Str(t, "detail") != want || r.Header.Get("ETag") != "" {
+				t.Errorf("stranger GET %s → %d %s (ETag %q), want the missing org's 404", f.shape(path), r.Status, r.Raw, r.Header.Get("ETag"))
+			}
+		}
+	}
 }

@@ -57,6 +57,10 @@ type call struct {
 	route     Route
 	principal auth.Principal
 	// Set on org-scoped routes: the caller's membership and role there.
+	// On a read route (Route.readsWithAdmission) the handler runs before
+	// admission is decided: org, member and role are set only once it has
+	// called load, alongside or admit (reply and can call admit), so a
+	// read handler adds its reads to c.reads, then loads, then looks.
 	orgID  string
 	org    orgs.Organization // as admission read it: status, counters, custom roles
 	member orgs.Member
@@ -129,8 +133,9 @@ func (c *call) alongside(f func() error) error {
 
 func (c *call) now() time.Time { return c.at }
 
-// can reports whether the caller's role in the org grants p.
-func (c *call) can(p access.Permission) bool { return c.role.Can(p) }
+// can reports whether the caller's role in the org grants p (deciding
+// admission first if it is not yet: see readsWithAdmission).
+func (c *call) can(p access.Permission) bool { return c.admit() == nil && c.role.Can(p) }
 
 // Handler serves exactly one route, as its Lambda function does.
 func (s *Server) Handler(name string) (http.Handler, error) {
