@@ -63,12 +63,12 @@ func BenchmarkColdStart(b *testing.B) {
 		"INVITE_TOKEN_SECRET="+string(testInviteSecret))
 	token := be.token(b, be.f.owner)
 	events := map[string]string{
-		"get-organization":        httpEvent("/organizations/"+be.f.org, token),
+		"get-organization":      httpEvent("/organizations/"+be.f.org, token),
 		"get-organization/warm": httpEvent("/organizations/"+be.f.org, token),
 		"create-wallet/warm":    `{"Records":[]}`,
-		"list-projects":    httpEvent("/organizations/"+be.f.org+"/projects", token),
-		"create-wallet":    `{"Records":[]}`,
-		"hello":            `{}`,
+		"list-projects":         httpEvent("/organizations/"+be.f.org+"/projects", token),
+		"create-wallet":         `{"Records":[]}`,
+		"hello":                 `{}`,
 	}
 	initT := map[string]samples{}
 	firstT := map[string]samples{}
