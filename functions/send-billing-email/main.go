@@ -13,5 +13,5 @@ import (
 
 func main() {
 	a := app.MustLoad()
-	lambda.Start(triggers.SendBillingEmail(deps.WithMail(a)))
+	lambda.Start(triggers.SendBillingEmail(deps.Of(a, deps.Mail)))
 }

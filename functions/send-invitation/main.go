@@ -13,5 +13,5 @@ import (
 
 func main() {
 	a := app.MustLoad()
-	lambda.Start(triggers.SendInvitation(deps.WithMail(a)))
+	lambda.Start(triggers.SendInvitation(deps.Of(a, deps.Mail)))
 }

@@ -41,11 +41,23 @@ type Function struct {
 	Writes bool
 	// SendsEmail grants SES send on the configured sender identity.
 	SendsEmail bool
+	// Exports is what the function may do in the export bucket.
+	Exports ExportAccess
 
 	Route    *api.Route
 	Consumer *triggers.StreamConsumer
 	Schedule *triggers.Schedule
 }
+
+// ExportAccess is a function's access to the export bucket's files
+// (under exports.Prefix only).
+type ExportAccess int
+
+const (
+	NoExports    ExportAccess = iota
+	ReadExports               // GetObject: presigned download links
+	WriteExports              // PutObject: the export builder
+)
 
 // Lists is the three source lists the functions come from. Tests pass
 // their own, to exercise kinds whose real list is still empty.
@@ -70,13 +82,21 @@ func (l Lists) All() ([]Function, error) {
 	var fns []Function
 	for i := range l.Routes {
 		r := &l.Routes[i]
-		fns = append(fns, Function{Name: r.Name, Kind: HTTP, MemoryMB: r.Memory(), TimeoutSeconds: r.Timeout(),
-			Writes: r.Writes, Route: r})
+		f := Function{Name: r.Name, Kind: HTTP, MemoryMB: r.Memory(), TimeoutSeconds: r.Timeout(),
+			Writes: r.Writes, Route: r}
+		if r.ReadsExports {
+			f.Exports = ReadExports
+		}
+		fns = append(fns, f)
 	}
 	for i := range l.StreamConsumers {
 		c := &l.StreamConsumers[i]
-		fns = append(fns, Function{Name: c.Name, Kind: Stream, MemoryMB: c.Memory(), TimeoutSeconds: c.Timeout(),
-			Writes: c.Writes, SendsEmail: c.SendsEmail, Consumer: c})
+		f := Function{Name: c.Name, Kind: Stream, MemoryMB: c.Memory(), TimeoutSeconds: c.Timeout(),
+			Writes: c.Writes, SendsEmail: c.SendsEmail, Consumer: c}
+		if c.WritesExports {
+			f.Exports = WriteExports
+		}
+		fns = append(fns, f)
 	}
 	for i := range l.Schedules {
 		s := &l.Schedules[i]

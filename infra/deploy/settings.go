@@ -25,6 +25,11 @@ const (
 	EnvMailFrom = "MAIL_FROM"
 	// EnvSMTPAddr sends mail over SMTP instead of SES: MailDev locally.
 	EnvSMTPAddr = "SMTP_ADDR"
+	// EnvExportBucket names the export bucket, for the functions that
+	// write or link to its files.
+	EnvExportBucket = "EXPORT_BUCKET"
+	// EnvS3Endpoint is set only locally: the local S3 server.
+	EnvS3Endpoint = "S3_ENDPOINT"
 )
 
 // CommonEnv is what every function is given, in AWS and in template.yaml
@@ -81,8 +86,8 @@ const FailureQueueRetention = 14 * 24 * time.Hour
 // (the CDK context appIdleTimeout; APP_IDLE_TIMEOUT of the local stack).
 var OptionalEnv = []string{EnvAppIdleTimeout, EnvBillingPeriod}
 
-// Env names the variables the function is given in AWS: CommonEnv, and
-// MAIL_FROM if it sends email. The CDK stack, template.yaml and Lambda
+// Env names the variables the function is given in AWS: CommonEnv,
+// MAIL_FROM if it sends email, EXPORT_BUCKET if it touches exports. The CDK stack, template.yaml and Lambda
 // mode all set these (a test compares them), plus OptionalEnv where
 // configured.
 func (f Function) Env() []string {
@@ -90,16 +95,23 @@ func (f Function) Env() []string {
 	if f.SendsEmail {
 		env = append(env, EnvMailFrom)
 	}
+	if f.Exports != NoExports {
+		env = append(env, EnvExportBucket)
+	}
 	return env
 }
 
 // LocalEnv names what runs against local services add to Env: the
-// DynamoDB endpoint, and the SMTP server of functions that send email.
+// DynamoDB endpoint, the SMTP server of functions that send email, the S3
+// server of functions that touch exports.
 // template.yaml (for sam local) and Lambda mode set these; AWS does not.
 func (f Function) LocalEnv() []string {
 	env := []string{EnvDynamoDBEndpoint}
 	if f.SendsEmail {
 		env = append(env, EnvSMTPAddr)
+	}
+	if f.Exports != NoExports {
+		env = append(env, EnvS3Endpoint)
 	}
 	return env
 }

@@ -60,16 +60,26 @@ func mainSource(f deploy.Function) ([]byte, error) {
 		Header, Name, For, Start, Import string
 		HTTP                             bool
 	}{Header: triggersHeader, Name: f.Name}
-	deps := "deps.Of(a)"
+	// Only the functions that send mail or touch exports name the option
+	// that builds a mail sender or an S3 client, so only they link one.
+	deps := "deps.Of(a"
 	if f.SendsEmail {
-		deps = "deps.WithMail(a)" // only the functions that send mail build a sender
+		deps += ", deps.Mail"
+	}
+	if f.Exports != deploy.NoExports {
+		deps += ", deps.Exports"
+	}
+	deps += ")"
+	route := ""
+	if f.Exports != deploy.NoExports {
+		route = ", web.Exports"
 	}
 	switch f.Kind {
 	case deploy.HTTP:
 		data.HTTP = true
 		data.Header = routesHeader
 		data.For = f.Route.Method + " " + f.Route.Path
-		data.Start = fmt.Sprintf("httpadapter.NewV2(web.Route(a, %q)).ProxyWithContext", f.Name)
+		data.Start = fmt.Sprintf("httpadapter.NewV2(web.Route(a, %q%s)).ProxyWithContext", f.Name, route)
 	case deploy.Stream:
 		data.For = "the table stream consumer " + f.Name
 		pkg, fn, err := constructor(f.Name, f.Consumer.New)

@@ -131,10 +131,14 @@ func TestMainSource(t *testing.T) {
 			continue
 		}
 		full := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
-		deps := "deps.Of(a)"
+		deps := "deps.Of(a"
 		if f.SendsEmail {
-			deps = "deps.WithMail(a)"
+			deps += ", deps.Mail"
 		}
+		if f.Exports != deploy.NoExports {
+			deps += ", deps.Exports"
+		}
+		deps += ")"
 		start := "lambda.Start(" + path.Base(full) + "(" + deps + "))"
 		t.Run(f.Name, func(t *testing.T) {
 			got, err := mainSource(f)

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -231,6 +232,51 @@ func walkthrough(t *testing.T, lambda bool) {
 		}
 		ada.want(200, "POST", appPath+"/access", "")
 		ada.want(200, "GET", appPath+"/logs", "")
+	})
+	t.Run("Export", func(t *testing.T) {
+		var x struct{ ID string }
+		ada.want(202, "POST", orgPath+"/exports", "").json(t, &x)
+		var got struct {
+			Status      string  `json:"status"`
+			DownloadURL *string `json:"download_url"`
+		}
+		st.waitFor(t, "the export (build-export consumer)", func() bool {
+			ada.want(200, "GET", orgPath+"/exports/"+x.ID, "").json(t, &got)
+			return got.Status == "ready"
+		})
+		resp, err := http.Get(*got.DownloadURL) // no token: the link is presigned
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			t.Fatalf("download %d: %v", resp.StatusCode, err)
+		}
+		raw, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, section := range []string{"organization", "members", "invitations", "projects", "wallet", "ledger", "apps", "activity"} {
+			if len(doc[section]) == 0 || string(doc[section]) == "null" || string(doc[section]) == "[]" {
+				t.Errorf("the export's %s is empty", section)
+			}
+		}
+		if strings.Contains(string(raw), "sk-secret") {
+			t.Error("the export holds the app's secret")
+		}
+		tampered, err := http.Get(strings.Replace(*got.DownloadURL, "X-Amz-Signature=", "X-Amz-Signature=0", 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tampered.Body.Close()
+		if tampered.StatusCode != 403 {
+			t.Errorf("a tampered link: %d", tampered.StatusCode)
+		}
 	})
 	t.Run("ErrProblem", func(t *testing.T) {
 		r := anon.call("GET", "/me", "")

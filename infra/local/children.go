@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,13 +11,16 @@ import (
 	"sync"
 
 	"github.com/orgplane/orgplane/shared/ddblocal"
+	"github.com/orgplane/orgplane/shared/s3local"
 )
 
 // children are the processes the stack starts: DynamoDB Local unless
-// DYNAMODB_ENDPOINT names one, MailDev unless SMTP_ADDR names a server.
+// DYNAMODB_ENDPOINT names one, MailDev unless SMTP_ADDR names a server;
+// and, in this process, the S3 server unless S3_ENDPOINT names one.
 type children struct {
 	ddb  *ddblocal.Process
 	mail *mailDev
+	s3   *s3local.Server
 }
 
 // startChildren starts both at once (the JVM dominates start-up) and
@@ -55,18 +59,26 @@ func startChildren(ctx context.Context, cfg *config) (*children, error) {
 		})
 	}
 	wg.Wait()
-	if ddbErr != nil || mailErr != nil {
-		k.stop()
-		if ddbErr != nil {
-			return nil, ddbErr
+	var s3Err error
+	if cfg.S3Endpoint == "" && ddbErr == nil && mailErr == nil {
+		// In this process: gofakes3 over memory starts in microseconds.
+		k.s3, s3Err = s3local.Start(s3local.Options{Port: cfg.S3Port, Buckets: []string{cfg.ExportBucket}})
+		if s3Err != nil {
+			s3Err = fmt.Errorf("%w\n(is another `make run` serving S3? set S3_PORT, or S3_ENDPOINT to use it)", s3Err)
 		}
-		return nil, mailErr
+	}
+	if ddbErr != nil || mailErr != nil || s3Err != nil {
+		k.stop()
+		return nil, errors.Join(ddbErr, mailErr, s3Err)
 	}
 	if k.ddb != nil {
 		cfg.DynamoDBEndpoint = k.ddb.Endpoint()
 	}
 	if k.mail != nil {
 		cfg.SMTPAddr = k.mail.SMTPAddr
+	}
+	if k.s3 != nil {
+		cfg.S3Endpoint = k.s3.Endpoint()
 	}
 	return k, nil
 }
@@ -102,6 +114,9 @@ func (k *children) stop() {
 	}
 	if k.ddb != nil {
 		wg.Go(func() { _ = k.ddb.Stop() })
+	}
+	if k.s3 != nil {
+		wg.Go(func() { _ = k.s3.Close() })
 	}
 	wg.Wait()
 }

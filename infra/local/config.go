@@ -23,6 +23,9 @@ type config struct {
 	SMTPAddr         string        // SMTP_ADDR: send mail there instead of starting MailDev
 	MailDevSMTPPort  int           // MAILDEV_SMTP_PORT
 	MailDevWebPort   int           // MAILDEV_WEB_PORT
+	S3Port           int           // S3_PORT: where the local S3 server listens
+	S3Endpoint       string        // S3_ENDPOINT: use this S3-compatible server instead of starting one
+	ExportBucket     string        // EXPORT_BUCKET
 	AppURL           string        // APP_URL: links in emails; default the API's URL
 	MailFrom         string        // MAIL_FROM
 	ScheduleEvery    time.Duration // SCHEDULE_EVERY: run every schedule this often
@@ -59,7 +62,7 @@ func (c config) functionsDir() string {
 
 const usage = `usage: go run ./infra/local [-persist] [-lambda] [-v]
 
-Runs Orgplane on this machine: DynamoDB Local, MailDev, the API with the
+Runs Orgplane on this machine: DynamoDB Local, MailDev, an S3 server, the API with the
 dev OIDC issuer on one HTTP server, the stream consumers and the schedules.
 In Lambda mode every function is its own bootstrap binary under the AWS
 Lambda Runtime Interface Emulator, behind a local HTTP API front.
@@ -73,6 +76,10 @@ Environment (defaults in brackets):
   SMTP_ADDR                 send mail to this SMTP server instead of starting MailDev
   MAILDEV_SMTP_PORT [1025]  MailDev's SMTP port
   MAILDEV_WEB_PORT [1080]   MailDev's web UI and REST API
+  S3_PORT [9000]            the local S3 server's port (export files; in memory)
+  S3_ENDPOINT               use this S3-compatible server instead of starting one
+  EXPORT_BUCKET [orgplane-exports]
+                            the export bucket (created on the local S3 server)
   MAIL_FROM [Orgplane <no-reply@orgplane.local>]
   APP_URL [the API's URL]   base of links in emails
   OIDC_AUDIENCE [orgplane]  audience of dev tokens
@@ -112,6 +119,8 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		TableName:        or(getenv("TABLE_NAME"), "orgplane"),
 		Audience:         or(getenv("OIDC_AUDIENCE"), "orgplane"),
 		SMTPAddr:         getenv("SMTP_ADDR"),
+		S3Endpoint:       getenv("S3_ENDPOINT"),
+		ExportBucket:     or(getenv("EXPORT_BUCKET"), "orgplane-exports"),
 		MailFrom:         or(getenv("MAIL_FROM"), "Orgplane <no-reply@orgplane.local>"),
 		Verbose:          *verbose,
 		AppIdleTimeout:   getenv("APP_IDLE_TIMEOUT"),
@@ -135,6 +144,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	c.DynamoDBPort = port("DYNAMODB_PORT", 8000)
 	c.MailDevSMTPPort = port("MAILDEV_SMTP_PORT", 1025)
 	c.MailDevWebPort = port("MAILDEV_WEB_PORT", 1080)
+	c.S3Port = port("S3_PORT", 9000)
 	if c.MailDevSMTPPort == 0 || c.MailDevWebPort == 0 {
 		errs = append(errs, errors.New("MailDev ports cannot be 0"))
 	}
@@ -185,6 +195,8 @@ func (c config) appEnv() map[string]string {
 		"MAIL_FROM":         c.MailFrom,
 		"APP_IDLE_TIMEOUT":  c.AppIdleTimeout,
 		"BILLING_PERIOD":    c.BillingPeriod,
+		"EXPORT_BUCKET":     c.ExportBucket,
+		"S3_ENDPOINT":       c.S3Endpoint,
 	}
 }
 

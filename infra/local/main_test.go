@@ -92,7 +92,7 @@ func newDevServer(t *testing.T) *devServer {
 	}
 	db := ddbtest.Client(t)
 	s := &devServer{URL: cfg.baseURL()}
-	h := newDevAPI(issuer, db, tableName, schedules).handler(web.API(a).Mux())
+	h := newDevAPI(issuer, db, tableName, schedules).handler(web.API(a, web.Exports).Mux())
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == jwksPath {
 			s.jwksFetch.Add(1)

@@ -39,6 +39,11 @@ func printQuickStart(w io.Writer, cfg config, kids *children, schedules *runner.
 	} else {
 		line("  Mail         SMTP %s (SMTP_ADDR)", cfg.SMTPAddr)
 	}
+	if kids.s3 != nil {
+		line("  S3           %s  (export bucket %q, in memory; downloads need the presigned links the API gives)", cfg.S3Endpoint, cfg.ExportBucket)
+	} else {
+		line("  S3           %s  (S3_ENDPOINT; export bucket %q)", cfg.S3Endpoint, cfg.ExportBucket)
+	}
 	line("  OIDC issuer  %s  (JWKS %s; tokens from POST %s)", base, jwksPath, tokenPath)
 	line("  Streams      %s", consumerNames())
 	for _, s := range schedules.Schedules {

@@ -62,7 +62,7 @@ type runningStack struct {
 // environment, and waits for its quick-start.
 func startStack(t *testing.T, lambda bool, env ...string) *runningStack {
 	t.Helper()
-	ports := freePorts(t, 3)
+	ports := freePorts(t, 4)
 	tableName := ddbtest.TableName(t.Name())
 	t.Cleanup(func() {
 		_, _ = ddbtest.Client(t).DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(tableName)})
@@ -71,7 +71,7 @@ func startStack(t *testing.T, lambda bool, env ...string) *runningStack {
 	st := &runningStack{cmd: exec.Command(os.Args[0]), base: "http://" + host + ":" + ports[0],
 		mailWeb: "http://" + host + ":" + ports[2], stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	st.cmd.Env = append(append(os.Environ(), stackChildEnv+"=1",
-		"PORT="+ports[0], "MAILDEV_SMTP_PORT="+ports[1], "MAILDEV_WEB_PORT="+ports[2],
+		"PORT="+ports[0], "MAILDEV_SMTP_PORT="+ports[1], "MAILDEV_WEB_PORT="+ports[2], "S3_PORT="+ports[3], "S3_ENDPOINT=",
 		"DYNAMODB_ENDPOINT="+ddbtest.Endpoint(t), "TABLE_NAME="+tableName,
 		"PERSIST=0", "SMTP_ADDR=", "APP_URL=", "SCHEDULE_EVERY=", "CURSOR_SECRET=", "INVITE_TOKEN_SECRET=",
 		"APP_IDLE_TIMEOUT=", "LAMBDA="+strconv.FormatBool(lambda), "LAMBDA_RIE=", "LAMBDA_FUNCTIONS_DIR="), env...)

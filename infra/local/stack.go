@@ -82,8 +82,8 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		apiHandler = web.API(a).Mux()
-		d := deps.WithMail(a)
+		apiHandler = web.API(a, web.Exports).Mux()
+		d := deps.Of(a, deps.Mail, deps.Exports)
 		stream = func(c triggers.StreamConsumer) triggers.StreamHandler { return c.New(d) }
 		schedule = func(s triggers.Schedule) triggers.ScheduleHandler { return s.New(d) }
 	}

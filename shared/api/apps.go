@@ -286,7 +286,7 @@ func (s *Server) stopApp(c *call) error {
 func (s *Server) accessApp(c *call) error {
 	mayUsePrivate := c.can(access.AppsManage)
 	return s.lifecycle(c, func(ctx context.Context, app string) (apps.Instance, error) {
-		return s.Store.AccessApp(ctx, c.orgID, app, apps.ActorOf(c.principal.UserID), mayUsePrivate)
+		return s.Store.AccessApp(ctx, c.orgID, app, apps.NamedActor(c.member.UserID, c.member.Name), mayUsePrivate)
 	})
 }
 

@@ -38,6 +38,7 @@ var storeProblems = map[error]*problem.Error{
 	ddb.ErrRolesChanged:        problem.New(problem.Conflict, "The organization's roles changed while you acted; read them again and retry."),
 	ddb.ErrPrivateApp:          problem.New(problem.Forbidden, "This app is private: using it takes the permission apps:manage."),
 	ddb.ErrAppUnpaid:           problem.New(problem.InsufficientCredit, "The app is stopped until its charge is paid; top up the wallet and it starts."),
+	ddb.ErrExportInProgress:    problem.New(problem.ExportInProgress, "An export is already being built; wait for it to finish."),
 }
 
 // transientRetryAfter is the Retry-After of a 503 for a transient store

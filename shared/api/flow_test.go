@@ -12,6 +12,7 @@ import (
 
 	"github.com/orgplane/orgplane/shared/ddblocal"
 	"github.com/orgplane/orgplane/shared/ddbtest"
+	"github.com/orgplane/orgplane/shared/exportjob"
 	"github.com/orgplane/orgplane/shared/invitemail"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/mail"
@@ -55,7 +56,7 @@ func newFlowEnv(t *testing.T) *flowEnv {
 		t.Fatal(err)
 	}
 	f := &flowEnv{env: e, clock: clk, reader: reader}
-	f.deps = triggers.Deps{Store: store, AppURL: testAppURL, Now: clk.Now, InviteSecret: testInviteSecret,
+	f.deps = triggers.Deps{Store: store, AppURL: testAppURL, Now: clk.Now, InviteSecret: testInviteSecret, Exports: e.exports,
 		Mail: testkit.Sender{SendFunc: func(_ context.Context, m mail.Message) (string, error) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
@@ -66,7 +67,7 @@ func newFlowEnv(t *testing.T) *flowEnv {
 }
 
 // deliver runs this stream consumers (create-wallet,
-// send-invitation) on everything written to the table since the last
+// send-invitation, build-export) on everything written to the table since the last
 // delivery, through their filters as the event source mappings would,
 // redelivering batches with reported failures. It returns the mail sent.
 func (f *flowEnv) deliver(t *testing.T) []mail.Message {
@@ -82,7 +83,7 @@ func (f *flowEnv) deliver(t *testing.T) []mail.Message {
 		}
 		recs = append(recs, got...)
 	}
-	for _, name := range []string{walletstream.Name, invitemail.Name} {
+	for _, name := range []string{walletstream.Name, invitemail.Name, exportjob.Name} {
 		c, ok := triggers.FindStream(name)
 		if !ok {
 			t.Fatalf("no stream consumer %s", name)

@@ -16,6 +16,7 @@ import (
 	"github.com/orgplane/orgplane/shared/api"
 	"github.com/orgplane/orgplane/shared/apispec"
 	"github.com/orgplane/orgplane/shared/auth"
+	"github.com/orgplane/orgplane/shared/bucket"
 	"github.com/orgplane/orgplane/shared/cursor"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/ddbtest"
@@ -40,6 +41,9 @@ type env struct {
 	// with Retry-After is then an expected answer, any other 5xx still a bug.
 	faults *ddbtest.Faults
 	tokens sync.Map
+	// exports is the export bucket on a local S3 server that reads the
+	// env's clock (presigned links expire by it).
+	exports *bucket.Bucket
 }
 
 func newEnv(tb testing.TB) *env { return newEnvAt(tb, time.Now) }
@@ -71,14 +75,16 @@ func newEnvOn(tb testing.TB, now func() time.Time, client func(*ddbtest.Counter)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	exports := newTestExports(tb, now)
 	s := &api.Server{
+		Exports:      exports,
 		Store:        store,
 		Auth:         &auth.Verifier{Issuer: testIssuer, Audience: testAudience, Keys: issuer, CacheSize: tokenCacheSize},
 		Cursors:      cursor.Codec{Secret: []byte("test-secret-test-secret-test-secret")},
 		Now:          now,
 		InviteSecret: testInviteSecret,
 	}
-	e := &env{srv: httptest.NewServer(s.Mux()), issuer: issuer, spec: apispec.Load(tb), calls: calls, store: store, db: db}
+	e := &env{srv: httptest.NewServer(s.Mux()), issuer: issuer, spec: apispec.Load(tb), calls: calls, store: store, db: db, exports: exports}
 	tb.Cleanup(e.srv.Close)
 	return e
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/ids"
@@ -303,7 +304,7 @@ func (s *Server) declineInvitation(c *call) error {
 	if err := s.forInvitee(c, inv); err != nil {
 		return err
 	}
-	if err := s.Store.DeclineInvitation(c.ctx(), inv, hash); err != nil {
+	if err := s.Store.DeclineInvitation(c.ctx(), inv, hash, activity.Person(c.principal.UserID, c.principal.Name, c.principal.Email)); err != nil {
 		return storeError(err, "Invitation")
 	}
 	return c.noContent()

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/orgplane/orgplane/shared/access"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/orgs"
 	"github.com/orgplane/orgplane/shared/problem"
@@ -79,6 +80,7 @@ func (s *Server) updateOrganization(c *call) error {
 		Branding                Optional[map[string]string] `json:"branding"`
 		NotificationPreferences Optional[map[string]bool]   `json:"notification_preferences"`
 		BillingEmail            Optional[string]            `json:"billing_email"`
+		Billing                 Optional[billingInput]      `json:"billing"`
 	}
 	version, err := ifMatch(c.r)
 	if err != nil {
@@ -142,10 +144,28 @@ func (s *Server) updateOrganization(c *call) error {
 		}
 		p.NotificationPreferences = &np
 	}
+	if in.Billing.Set {
+		if !c.can(access.BillingManage) {
+			return problem.New(problem.Forbidden, "Changing billing details needs the billing:manage permission.")
+		}
+		var b orgs.BillingDetails
+		if !in.Billing.Null {
+			b = in.Billing.Value.details(&check)
+			if e := in.Billing.Value.Email; e.Set {
+				if in.BillingEmail.Set {
+					check.Add("billing.email", "and billing_email are the same field: give one")
+				} else if !e.Null {
+					check.Email("billing.email", e.Value)
+				}
+				p.BillingEmail = &e.Value
+			}
+		}
+		p.Billing = &b
+	}
 	if err := check.Err(); err != nil {
 		return err
 	}
-	o, err := s.Store.UpdateOrganization(c.ctx(), c.member, p, version)
+	o, err := s.Store.UpdateOrganization(c.ctx(), c.member, c.org, p, version)
 	if err != nil {
 		return storeError(err, "Organization")
 	}

@@ -20,6 +20,8 @@ import (
 // so every GET route of the route list has a path that answers 200.
 type readFixture struct {
 	owner, org, project, member, key, secret, app, invitation, token string
+	// Export jobs (pending: no consumer builds them here) of each kind.
+	orgExport, activityExport, myExport string
 }
 
 func newReadFixture(tb testing.TB, e *env, owner string) readFixture {
@@ -61,18 +63,28 @@ func newReadFixture(tb testing.TB, e *env, owner string) readFixture {
 	if f.token, err = testInviteSecret.Token(inv.ID, inv.SendNonce); err != nil {
 		tb.Fatal(err)
 	}
+	f.orgExport = e.must(tb, 202, owner, "POST", orgPath+"/exports", nil).Str(tb, "id")
+	f.activityExport = e.must(tb, 202, owner, "POST", orgPath+"/activity/exports", map[string]any{"format": "jsonl"}).Str(tb, "id")
+	f.myExport = e.must(tb, 202, owner, "POST", "/me/exports", nil).Str(tb, "id")
 	return f
 }
 
 // path fills a route's path with the fixture's ids.
 func (f readFixture) path(rt api.Route) string {
-	return strings.NewReplacer("{org}", f.org, "{project}", f.project, "{user}", f.member, "{key}", f.key,
+	export := f.orgExport
+	switch rt.Name {
+	case "get-activity-export":
+		export = f.activityExport
+	case "get-my-export":
+		export = f.myExport
+	}
+	return strings.NewReplacer("{export}", export, "{org}", f.org, "{project}", f.project, "{user}", f.member, "{key}", f.key,
 		"{app}", f.app, "{invitation}", f.invitation, "{token}", f.token, "{role}", access.Admin).Replace(rt.Path)
 }
 
 // shape is a path with the fixture's ids named again, for reports.
 func (f readFixture) shape(path string) string {
-	return strings.NewReplacer(f.org, "{org}", f.project, "{project}", f.member, "{user}", f.key, "{key}",
+	return strings.NewReplacer(f.orgExport, "{export}", f.activityExport, "{export}", f.myExport, "{export}", f.org, "{org}", f.project, "{project}", f.member, "{user}", f.key, "{key}",
 		f.app, "{app}", f.invitation, "{invitation}", f.token, "{token}").Replace(path)
 }
 

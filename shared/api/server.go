@@ -45,6 +45,15 @@ type Server struct {
 	InviteSecret invites.Secret
 	// BillingPeriod is the length of a new subscription period.
 	BillingPeriod billing.Period
+	// Exports is the export bucket, whose files the export routes link to
+	// (EXPORT_BUCKET; nil in functions that do not read it). An interface,
+	// so functions that are given no bucket link no S3 client.
+	Exports ExportLinks
+}
+
+// ExportLinks signs time-limited links to export files (bucket.Bucket).
+type ExportLinks interface {
+	URL(ctx context.Context, key, filename string, at time.Time, ttl time.Duration) (string, error)
 }
 
 type handlerFunc func(*Server, *call) error
@@ -197,6 +206,7 @@ func (s *Server) serve(rt Route) http.Handler {
 			}
 		}()
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		r = withRequestMeta(w, r)
 		c := &call{w: w, r: r, at: s.clock(), route: rt, reads: s.Store.Reads()}
 		err := s.authenticate(c)
 		if err == nil && !rt.readsWithAdmission() {

@@ -128,7 +128,7 @@ func (s *Server) changeSubscription(c *call) error {
 		return err
 	}
 	got, replayed, err := s.Store.ChangePlan(c.ctx(), c.orgID,
-		ddb.PlanChange{Plan: *in.Plan, Period: s.BillingPeriod, Actor: c.principal.UserID}, idem)
+		ddb.PlanChange{Plan: *in.Plan, Period: s.BillingPeriod, Actor: c.principal.UserID, By: &c.member}, idem)
 	var short ddb.ShortError
 	var limits ddb.PlanLimitsError
 	switch {

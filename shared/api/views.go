@@ -54,6 +54,7 @@ type orgView struct {
 	Branding                map[string]string `json:"branding"`
 	NotificationPreferences map[string]bool   `json:"notification_preferences"`
 	BillingEmail            *string           `json:"billing_email"`
+	Billing                 billingView       `json:"billing"`
 	Plan                    string            `json:"plan"`
 	Personal                bool              `json:"personal"`
 	MemberCount             int               `json:"member_count"`
@@ -76,7 +77,7 @@ func viewOrg(o orgs.Organization) orgView {
 	}
 	v := orgView{ID: o.ID, Name: o.Name, Slug: o.Slug, Description: o.Description,
 		LogoURL: strOrNil(o.LogoURL), Branding: o.Branding, NotificationPreferences: o.NotificationPreferences,
-		BillingEmail: strOrNil(o.BillingEmail), Plan: o.Plan, Personal: o.Personal,
+		BillingEmail: strOrNil(o.BillingEmail), Billing: viewBilling(o), Plan: o.Plan, Personal: o.Personal,
 		MemberCount: o.Counts.Members, PendingInvitationCount: o.Counts.PendingInvitations,
 		ProjectCount: o.Counts.Projects, APIKeyCount: o.Counts.APIKeys, AppCount: o.Counts.Apps,
 		WalletStatus: wallet, Limits: o.Limits(), Warnings: viewMeasures(billing.Warnings(ddb.UsageOf(o), o.Limits())), CreatedAt: ts(o.CreatedAt), UpdatedAt: ts(o.UpdatedAt), Version: o.Version}

@@ -85,7 +85,7 @@ func (s *Server) getWallet(c *call) error {
 // openWallet opens the wallet when the create-wallet consumer has not (yet):
 // 201 when it opened it, 200 with the wallet that already existed.
 func (s *Server) openWallet(c *call) error {
-	w, created, err := s.Store.EnsureWallet(c.ctx(), c.orgID)
+	w, created, err := s.Store.EnsureWallet(c.ctx(), c.orgID, &c.member)
 	if err != nil {
 		return storeError(err, "Organization")
 	}

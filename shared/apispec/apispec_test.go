@@ -207,6 +207,14 @@ func TestOperations(t *testing.T) {
 		{"update-api-key", "PATCH", "/organizations/{org}/api-keys/{key}"},
 		{"revoke-api-key", "DELETE", "/organizations/{org}/api-keys/{key}"},
 		{"rotate-api-key", "POST", "/organizations/{org}/api-keys/{key}/rotate"},
+		{"list-exports", "GET", "/organizations/{org}/exports"},
+		{"create-export", "POST", "/organizations/{org}/exports"},
+		{"get-export", "GET", "/organizations/{org}/exports/{export}"},
+		{"list-activity-exports", "GET", "/organizations/{org}/activity/exports"},
+		{"create-activity-export", "POST", "/organizations/{org}/activity/exports"},
+		{"get-activity-export", "GET", "/organizations/{org}/activity/exports/{export}"},
+		{"create-my-export", "POST", "/me/exports"},
+		{"get-my-export", "GET", "/me/exports/{export}"},
 	}
 	spec := Load(t)
 	got := map[string]Operation{}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/orgplane/orgplane/shared/autostop"
 	"github.com/orgplane/orgplane/shared/billing"
+	"github.com/orgplane/orgplane/shared/bucket"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/invites"
 )
@@ -45,6 +46,11 @@ type Config struct {
 	// BillingPeriod is BILLING_PERIOD, a Go duration ("2m") that replaces
 	// the calendar month of subscription periods; for local runs only.
 	BillingPeriod billing.Period
+	// ExportBucket (EXPORT_BUCKET) holds export files; only the functions
+	// that write or link to them are given it. S3Endpoint (S3_ENDPOINT) is
+	// the local S3 server, addressed path-style; empty in AWS.
+	ExportBucket string
+	S3Endpoint   string
 }
 
 // FromEnv reads the configuration and checks what is required.
@@ -62,6 +68,8 @@ func FromEnv() (Config, error) {
 		MailFrom:     os.Getenv("MAIL_FROM"),
 
 		InviteTokenSecret: os.Getenv("INVITE_TOKEN_SECRET"),
+		ExportBucket:      os.Getenv("EXPORT_BUCKET"),
+		S3Endpoint:        os.Getenv("S3_ENDPOINT"),
 	}
 	if c.JWKSURL == "" && c.Issuer != "" {
 		c.JWKSURL = c.Issuer + "/.well-known/jwks.json"
@@ -112,13 +120,13 @@ func envOr(name, def string) string {
 }
 
 // Credentials are the AWS credentials every client of the process shares:
-// static dummies against a local endpoint; in Lambda, the function role's
+// static dummies against local endpoints (DynamoDB Local, the local S3); in Lambda, the function role's
 // credentials as Lambda puts them in the environment. Nothing is read or
 // fetched until the first call (no network, no shared-config files, no
 // credential chain at init), and the first call's answer is kept for the
 // sandbox's life, as Lambda's credentials last it.
 func Credentials(c Config) aws.CredentialsProvider {
-	if c.DynamoDBURL != "" {
+	if c.DynamoDBURL != "" || c.S3Endpoint != "" {
 		return credentials.NewStaticCredentialsProvider("local", "local", "")
 	}
 	return aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
@@ -149,6 +157,26 @@ func NewDynamoDB(_ context.Context, c Config) (*dynamodb.Client, error) {
 type App struct {
 	Config Config
 	Store  *ddb.Store
+}
+
+// NewExportBucket builds the export bucket's client over Credentials, nil
+// when the function is given no bucket; a local S3 endpoint is addressed
+// path-style. Only the mains of the functions that touch exports reach it
+// (web.Exports, deps.Exports), so no other function links an S3 client.
+func NewExportBucket(c Config) *bucket.Bucket {
+	if c.ExportBucket == "" {
+		return nil
+	}
+	return bucket.New(aws.Config{Region: c.Region, Credentials: Credentials(c)}, c.ExportBucket, c.S3Endpoint)
+}
+
+// NewExportLinks signs links to the export bucket's files with no S3
+// client (bucket.Links); ok false when the function is given no bucket.
+func NewExportLinks(c Config) (bucket.Links, bool) {
+	if c.ExportBucket == "" {
+		return bucket.Links{}, false
+	}
+	return bucket.NewLinks(aws.Config{Region: c.Region, Credentials: Credentials(c)}, c.ExportBucket, c.S3Endpoint), true
 }
 
 // New builds the app from configuration.

@@ -106,6 +106,9 @@ const (
 type Actor struct {
 	Type string
 	ID   string
+	// Name is how the org's activity log shows a user or key; the app's
+	// own log keeps only the type and id.
+	Name string
 }
 
 // ActorOf is the actor for a principal id (usr_… or key_…).
@@ -114,6 +117,13 @@ func ActorOf(principalID string) Actor {
 		return Actor{Type: ActorAPIKey, ID: principalID}
 	}
 	return Actor{Type: ActorUser, ID: principalID}
+}
+
+// NamedActor is ActorOf with the principal's name.
+func NamedActor(principalID, name string) Actor {
+	a := ActorOf(principalID)
+	a.Name = name
+	return a
 }
 
 // ScheduleActor is the actor for the scheduled job with the name.

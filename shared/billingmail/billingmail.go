@@ -124,7 +124,7 @@ func credits(n int64) string { return strconv.FormatInt(n, 10) + " credits" }
 
 // send mails the notice's letter once, to each recipient in one message.
 func (c *Consumer) send(ctx context.Context, n ddb.Notice, l Letter) error {
-	o, to, err := c.Store.NoticeRecipients(ctx, n.OrganizationID)
+	o, to, err := c.Store.NoticeRecipients(ctx, n)
 	if errors.Is(err, ddb.ErrNotFound) || (err == nil && len(to) == 0) {
 		return nil // the org is gone, or nobody to tell
 	}

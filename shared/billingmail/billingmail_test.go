@@ -50,7 +50,7 @@ func newFixture(t *testing.T, balance int64) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.EnsureWallet(ctx, o.ID); err != nil {
+	if _, _, err := s.EnsureWallet(ctx, o.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{store: s, clock: clock, outbox: &testkit.Outbox{}, org: o.ID}

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/apikeys"
 	"github.com/orgplane/orgplane/shared/orgs"
 )
@@ -175,10 +176,17 @@ func (s *Store) CreateAPIKey(ctx context.Context, actor orgs.Member, authority a
 	if k.ProjectID != "" {
 		t.update(key(orgPK(k.OrganizationID), projectSK(k.ProjectID)), newUpdate().add(1, "api_key_count"), exists, errProjectGone)
 	}
+	t.record(memberEvent(actor, activity.APIKeyCreated, keyTarget(k)).With(activity.Changes{}.
+		Note("permissions", nil, permissionNames(k.Permissions))))
 	if err := t.actorHolds(actor).run(ctx); err != nil {
 		return apikeys.Key{}, err
 	}
 	return k, nil
+}
+
+// A key is named by its name; never by its secret, prefix or hash.
+func keyTarget(k apikeys.Key) activity.Target {
+	return activity.Target{Type: activity.TargetAPIKey, ID: k.ID, Name: k.Name}
 }
 
 var errProjectGone = errors.New("ddb: the key's project does not exist")
@@ -300,6 +308,8 @@ func (s *Store) UpdateAPIKey(ctx context.Context, actor orgs.Member, cur apikeys
 	for _, lk := range lookupsOf(rec, s.now()) {
 		t.update(lk, newUpdate().setValue("name", name).setValue("permissions", perms(ps)), exists, ErrVersionConflict)
 	}
+	t.record(memberEvent(actor, activity.APIKeyUpdated, keyTarget(cur)).With(activity.Changes{}.
+		Note("name", cur.Name, name).Note("permissions", permissionNames(cur.Permissions), permissionNames(ps))))
 	if err := t.actorHolds(actor).run(ctx); err != nil {
 		return apikeys.Key{}, err
 	}
@@ -342,6 +352,8 @@ func (s *Store) RevokeAPIKey(ctx context.Context, actor orgs.Member, orgID, keyI
 		if pk := key(orgPK(orgID), projectSK(rec.ProjectID)); rec.ProjectID != "" && !gone[itemKey(pk)] {
 			t.update(pk, newUpdate().add(-1, "api_key_count"), exists, itemGone{itemKey(pk)})
 		}
+		t.record(memberEvent(actor, activity.APIKeyRevoked, keyTarget(rec.key())).With(activity.Changes{}.
+			Note("revoke_reason", nil, orNil(reason))))
 		err = t.actorHolds(actor).run(ctx)
 		var g itemGone
 		switch {
@@ -391,6 +403,8 @@ func (s *Store) RotateAPIKey(ctx context.Context, actor orgs.Member, cur apikeys
 	if rec.PrevLookupPK != "" {
 		t.del(key(rec.PrevLookupPK, rec.PrevLookupSK), nil, nil)
 	}
+	t.record(memberEvent(actor, activity.APIKeyRotated, keyTarget(next)).With(activity.Changes{}.
+		Note("grace_expires_at", nil, stamp(graceEnd))))
 	if err := t.actorHolds(actor).run(ctx); err != nil {
 		return apikeys.Key{}, err
 	}

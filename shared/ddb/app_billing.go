@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/apps"
 	"github.com/orgplane/orgplane/shared/billing"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -135,7 +136,10 @@ func (s *Store) renewApp(ctx context.Context, orgID, appID string, now time.Time
 	}
 	t := s.txn().put(marshal(next.indexed()), versionIs(b.Version), ErrSubscriptionChanged).charge(e).
 		check(orgKey(orgID), orgActive, ErrNotFound)
-	actor := apps.ScheduleActor("renew-subscriptions")
+	actor := apps.ScheduleActor(renewalJob)
+	t.record(event(orgID, activity.System(renewalJob), activity.AppCharged, appTarget(inst),
+		activity.Target{Type: activity.TargetLedgerEntry, ID: e.ID, Name: e.Description}).With(activity.Changes{}.
+		Note("charged", nil, e.Amount)))
 	if inst.Status == apps.Stopped && inst.StopReason == apps.StopUnpaid {
 		t.update(appKey(orgID, appID), startExpr(appID, s.now()), versionIs(inst.Version), ErrSubscriptionChanged).
 			logApp(inst, apps.Started, apps.StartedByPayment, nil, actor, s.now())
@@ -160,7 +164,9 @@ func (s *Store) renewApp(ctx context.Context, orgID, appID string, now time.Time
 	}
 	unpaid := b
 	unpaid.Status, unpaid.RetryAt, unpaid.Version = AppUnpaid, stamp(now.Add(AppRetry)), b.Version+1
-	t = s.txn().put(marshal(unpaid.indexed()), versionIs(b.Version), ErrSubscriptionChanged)
+	t = s.txn().put(marshal(unpaid.indexed()), versionIs(b.Version), ErrSubscriptionChanged).
+		record(event(orgID, activity.System(renewalJob), activity.AppUnpaid, appTarget(inst)).With(activity.Changes{}.
+			Note("billing_status", b.Status, AppUnpaid)))
 	if inst.StopReason != apps.StopUnpaid {
 		t.update(appKey(orgID, appID), stopExpr(apps.StopUnpaid, s.now()), versionIs(inst.Version), ErrSubscriptionChanged).
 			logApp(inst, apps.StoppedEvent, apps.StopUnpaid, nil, actor, s.now())

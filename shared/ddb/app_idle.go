@@ -43,8 +43,9 @@ func (s *Store) IdleApps(ctx context.Context, shard int, cutoff time.Time, page 
 }
 
 // MaxIdleStopsPerTransaction is how many instances one TransactWriteItems
-// stops: two actions each (the stop and its log entry), 100 actions in all.
-const MaxIdleStopsPerTransaction = 50
+// stops: three actions each (the stop, its log entry and its activity
+// event), 99 of the 100 actions one may hold.
+const MaxIdleStopsPerTransaction = 33
 
 // StopIdleApps stops idle candidates (stop_reason idle), each on condition
 // that it is still running and last active exactly when the index said, and

@@ -27,7 +27,7 @@ var errAppChanged = errors.New("ddb: app changed")
 // manual), with by held in their role. An instance already stopped is
 // returned as it is.
 func (s *Store) StopApp(ctx context.Context, by orgs.Member, appID string) (apps.Instance, error) {
-	orgID, actor := by.OrganizationID, apps.ActorOf(by.UserID)
+	orgID, actor := by.OrganizationID, appActorOf(by)
 	for range lifecycleAttempts {
 		cur, err := s.GetApp(ctx, orgID, appID)
 		if err != nil || cur.Status == apps.Stopped {
@@ -50,7 +50,7 @@ func (s *Store) StopApp(ctx context.Context, by orgs.Member, appID string) (apps
 // one (started, reason restart), with by held in their role. Either way it
 // counts as activity.
 func (s *Store) RestartApp(ctx context.Context, by orgs.Member, appID string) (apps.Instance, error) {
-	orgID, actor := by.OrganizationID, apps.ActorOf(by.UserID)
+	orgID, actor := by.OrganizationID, appActorOf(by)
 	for range lifecycleAttempts {
 		cur, err := s.GetApp(ctx, orgID, appID)
 		if err != nil {

@@ -3,11 +3,14 @@ package ddb
 import (
 	"context"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/apps"
 	"github.com/orgplane/orgplane/shared/billing"
 	"github.com/orgplane/orgplane/shared/ids"
@@ -113,13 +116,58 @@ type appEventRecord struct {
 	TTL       int64    `dynamodbav:"ttl"`
 }
 
-// logApp adds the put of one lifecycle log entry, for the transaction
-// that makes the change it records.
-func (t *txn) logApp(i apps.Instance, kind, reason string, changes []string, actor apps.Actor, at time.Time) *txn {
+// logApp adds the put of one lifecycle log entry, and the org activity
+// event that records the same change, to the transaction that makes it.
+// The app's log names the fields that changed; the activity event also
+// says from what to what, except for env values, which may be secrets.
+func (t *txn) logApp(i apps.Instance, kind, reason string, changes activity.Changes, actor apps.Actor, at time.Time) *txn {
 	ulid := ids.ULID(at)
+	fields := slices.Sorted(maps.Keys(changes))
+	if kind == apps.StoppedEvent {
+		changes = activity.Changes{}.Note("status", apps.Running, apps.Stopped).Note("stop_reason", nil, reason)
+	}
 	return t.put(marshal(appEventRecord{PK: appLogPK(i.OrganizationID), SK: appLogSK(i.ID, at, ulid), Type: TypeAppEvent,
 		ID: ids.Event + "_" + strings.ToLower(ulid), OrgID: i.OrganizationID, AppID: i.ID, Kind: kind, Reason: reason,
-		Changes: changes, ActorType: actor.Type, ActorID: actor.ID, At: stamp(at), TTL: at.Add(AppLogRetention).Unix()}), nil, nil)
+		Changes: fields, ActorType: actor.Type, ActorID: actor.ID, At: stamp(at), TTL: at.Add(AppLogRetention).Unix()}), nil, nil).
+		record(event(i.OrganizationID, appActivityActor(actor), appAction(kind, reason), appTarget(i)).With(changes))
+}
+
+// appAction is the activity action of an app log entry.
+func appAction(kind, reason string) string {
+	switch {
+	case kind == apps.Installed:
+		return activity.AppInstalled
+	case kind == apps.SettingsChanged:
+		return activity.AppUpdated
+	case kind == apps.StoppedEvent:
+		return activity.AppStopped
+	case kind == apps.Restarted, reason == apps.StartedByRestart:
+		return activity.AppRestarted
+	case reason == apps.StartedByAccess:
+		return activity.AppWoken
+	}
+	return activity.AppStarted
+}
+
+// appActivityActor is an app log actor as the activity log shows it.
+func appActivityActor(a apps.Actor) activity.Actor {
+	switch a.Type {
+	case apps.ActorSchedule:
+		return activity.System(a.ID)
+	case apps.ActorAPIKey:
+		return activity.Actor{Type: activity.ActorAPIKey, ID: a.ID, Name: a.Name}
+	}
+	return activity.Person(a.ID, a.Name, "")
+}
+
+// appActorOf is m as an app log actor.
+func appActorOf(m orgs.Member) apps.Actor {
+	a := actorOf(m)
+	return apps.NamedActor(m.UserID, a.Name)
+}
+
+func appTarget(i apps.Instance) activity.Target {
+	return activity.Target{Type: activity.TargetApp, ID: i.ID, Name: i.Name}
 }
 
 func appKey(org, app string) map[string]types.AttributeValue { return key(orgPK(org), appSK(app)) }
@@ -150,7 +198,7 @@ type NewApp struct {
 // written with it.
 func (s *Store) InstallApp(ctx context.Context, in NewApp) (apps.Instance, error) {
 	now := s.now()
-	orgID, actor := in.By.OrganizationID, apps.ActorOf(in.By.UserID)
+	orgID, actor := in.By.OrganizationID, appActorOf(in.By)
 	i := apps.Instance{ID: ids.New(ids.App), OrganizationID: orgID, TemplateID: in.TemplateID,
 		Name: strings.TrimSpace(in.Name), Status: apps.Running, Env: in.Env, Access: apps.Access{Visibility: in.Visibility},
 		CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now, StartedAt: now, LastActiveAt: now, Version: 1}
@@ -235,13 +283,30 @@ func (s *Store) UpdateApp(ctx context.Context, by orgs.Member, current apps.Inst
 	u.setValue("updated_at", stamp(now)).bump()
 	err := s.txn().
 		update(appKey(current.OrganizationID, current.ID), u, versionIs(current.Version), goneOrChanged).
-		logApp(next, apps.SettingsChanged, "", p.Changes, apps.ActorOf(by.UserID), now).
+		logApp(next, apps.SettingsChanged, "", appChanges(current, next, p.Changes), appActorOf(by), now).
 		actorHolds(by).
 		run(ctx)
 	if err != nil {
 		return apps.Instance{}, err
 	}
 	return next, nil
+}
+
+// appChanges are the moves of the fields a patch changed (named as the
+// app log names them); an env value is never recorded, only that it moved.
+func appChanges(cur, next apps.Instance, fields []string) activity.Changes {
+	c := activity.Changes{}
+	for _, f := range fields {
+		switch f {
+		case "name":
+			c.Note(f, cur.Name, next.Name)
+		case "access.visibility":
+			c.Note(f, cur.Access.Visibility, next.Access.Visibility)
+		default:
+			c[f] = activity.Change{}
+		}
+	}
+	return c
 }
 
 // UninstallApp removes an instance and gives its quota room back in the
@@ -254,6 +319,7 @@ func (s *Store) UninstallApp(ctx context.Context, by orgs.Member, current apps.I
 		del(appBillingKey(current.OrganizationID, current.ID), nil, nil).
 		update(orgKey(current.OrganizationID), s.counters(counts{apps: -1}), exists, ErrNotFound).
 		actorHolds(by).
+		record(memberEvent(by, activity.AppUninstalled, appTarget(current))).
 		run(ctx)
 }
 

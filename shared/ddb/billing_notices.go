@@ -29,17 +29,19 @@ const NoticeRetention = 30 * 24 * time.Hour
 type Notice struct {
 	OrganizationID string
 	Event          string // "low-balance#<wallet version>", "past-due#<period end>"
+	// Category is the notification category members may choose about.
+	Category string
 }
 
 // LowBalanceNotice is the notice of the wallet change that took the
 // balance below the threshold.
 func LowBalanceNotice(org string, walletVersion int64) Notice {
-	return Notice{OrganizationID: org, Event: "low-balance#" + itoa(walletVersion)}
+	return Notice{OrganizationID: org, Event: "low-balance#" + itoa(walletVersion), Category: orgs.NotifyLowBalance}
 }
 
 // PastDueNotice is the notice of a renewal the wallet could not pay.
 func PastDueNotice(org string, periodEnd time.Time) Notice {
-	return Notice{OrganizationID: org, Event: "past-due#" + sortableStamp(periodEnd)}
+	return Notice{OrganizationID: org, Event: "past-due#" + sortableStamp(periodEnd), Category: orgs.NotifyBilling}
 }
 
 func noticeKey(n Notice) map[string]types.AttributeValue {
@@ -82,9 +84,12 @@ func Threshold(sub billing.Subscription) int64 {
 	return billing.Price(sub.NextPlan())
 }
 
-// NoticeRecipients are whom billing mail goes to: the org's billing email
-// when set, else its active owners. It also returns the org.
-func (s *Store) NoticeRecipients(ctx context.Context, orgID string) (orgs.Organization, []string, error) {
+// NoticeRecipients are whom a billing notice goes to: the org's billing
+// email when set, else its active owners who have not turned off the
+// notice's category (an owner cannot turn off billing). It also returns
+// the org.
+func (s *Store) NoticeRecipients(ctx context.Context, n Notice) (orgs.Organization, []string, error) {
+	orgID := n.OrganizationID
 	o, err := s.GetOrganization(ctx, orgID)
 	if err != nil {
 		return o, nil, err
@@ -93,9 +98,11 @@ func (s *Store) NoticeRecipients(ctx context.Context, orgID string) (orgs.Organi
 		return o, []string{o.BillingEmail}, nil
 	}
 	owners, _, err := s.ListMembers(ctx, orgID, MemberFilter{Role: access.Owner, Status: orgs.StatusActive}, Page{Limit: 20})
-	to := make([]string, len(owners))
-	for i, m := range owners {
-		to[i] = m.Email
+	to := []string{}
+	for _, m := range owners {
+		if m.Notifications.Wants(m.Role, n.Category) {
+			to = append(to, m.Email)
+		}
 	}
 	return o, to, err
 }

@@ -231,6 +231,11 @@ func contains(attr, v string) cond {
 	return func(e *expr) string { return "contains(" + e.name(attr) + ", " + e.value(str(v)) + ")" }
 }
 
+// beginsWith: a string attribute starts with prefix.
+func beginsWith(attr, prefix string) cond {
+	return func(e *expr) string { return "begins_with(" + e.name(attr) + ", " + e.value(str(prefix)) + ")" }
+}
+
 // numIs: a number attribute equals n; numAbove: it exceeds n.
 func numIs(attr string, n int64) cond {
 	return func(e *expr) string { return e.name(attr) + " = " + e.value(num(n)) }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -97,6 +98,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv invites.Invitation, or
 		update(orgKey(inv.OrganizationID), s.counters(d), all(orgActive, roleUsable(m.Role), grantersAt(target, org.CustomRoles)),
 			rolesOr(m.Role, access.Role{}, ErrInviterVoid)).
 		check(memberKey(inv.OrganizationID, inv.InviterID), inviterMayGrant(target, org.CustomRoles), ErrInviterVoid).
+		record(event(inv.OrganizationID, userActor(u), activity.InvitationAccepted, invitationTarget(inv), memberTarget(m))).
 		run(ctx)
 	if err != nil {
 		return orgs.Member{}, err
@@ -126,7 +128,9 @@ func grantersAt(target access.Role, custom map[string]access.Role) cond {
 
 // DeclineInvitation closes a pending invitation on the invitee's word,
 // releasing its seat and email.
-func (s *Store) DeclineInvitation(ctx context.Context, inv invites.Invitation, tokenHash string) error {
+func (s *Store) DeclineInvitation(ctx context.Context, inv invites.Invitation, tokenHash string, by activity.Actor) error {
 	now := s.now()
-	return s.closing(inv, invites.Declined, now, usable(tokenHash, now), unusable(tokenHash, now)).run(ctx)
+	return s.closing(inv, invites.Declined, now, usable(tokenHash, now), unusable(tokenHash, now)).
+		record(event(inv.OrganizationID, by, activity.InvitationDeclined, invitationTarget(inv))).
+		run(ctx)
 }

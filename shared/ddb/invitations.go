@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/invites"
@@ -133,6 +134,8 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (invites
 				all(orgActive, seatFree, roleUsable(inv.Role), authorityAt(in.InviterRole)),
 				rolesOr(inv.Role, in.InviterRole, QuotaError{seats.resource})).
 			actorHolds(in.Inviter).
+			record(memberEvent(in.Inviter, activity.InvitationCreated, invitationTarget(inv)).With(activity.Changes{}.
+				Note("role", nil, inv.Role))).
 			run(ctx)
 		retry := attempt < 2
 		var held emailHeld
@@ -261,6 +264,11 @@ func (s *Store) closing(inv invites.Invitation, status string, now time.Time, al
 		update(orgKey(inv.OrganizationID), s.counters(counts{invites: -1, seats: -1, inviteRoles: map[string]int{inv.Role: -1}}), exists, ErrNotFound)
 }
 
+// An invitation is named by the address it was sent to (never its token).
+func invitationTarget(inv invites.Invitation) activity.Target {
+	return activity.Target{Type: activity.TargetInvitation, ID: inv.ID, Name: inv.Email}
+}
+
 func invitationKey(inv invites.Invitation) map[string]types.AttributeValue {
 	return key(orgPK(inv.OrganizationID), invitationSK(inv.ID))
 }
@@ -319,6 +327,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, actor orgs.Member, inv inv
 		}
 	})).
 		actorHolds(actor).
+		record(memberEvent(actor, activity.InvitationRevoked, invitationTarget(inv))).
 		run(ctx)
 	if errors.Is(err, errAlreadyRevoked) {
 		return nil
@@ -354,6 +363,8 @@ func (s *Store) ResendInvitation(ctx context.Context, actor orgs.Member, inv inv
 		put(sendRequest(next, now), notExists, nil).
 		check(orgKey(inv.OrganizationID), orgActive, ErrNotFound).
 		actorHolds(actor).
+		record(memberEvent(actor, activity.InvitationResent, invitationTarget(next)).With(activity.Changes{}.
+			Note("expires_at", stamp(inv.ExpiresAt), stamp(next.ExpiresAt)))).
 		run(ctx)
 	if err != nil {
 		return invites.Invitation{}, err

@@ -39,6 +39,11 @@ import (
 //	subscription      ORG#<org>                   SUBSCRIPTION                GSI2 RENEWAL#<yyyy-mm-dd> / <due>#<org> while a renewal is due
 //	billing notice    ORG#<org>                   NOTICE#<event>              ttl; a billing email's claim and sent-marker
 //	app billing       ORG#<org>                   APPBILL#<app>               GSI2 RENEWAL#<yyyy-mm-dd> / <due>#<org>#<app> while a charge is due
+//	activity event    ORG#<org>#ACTIVITY          <evt id>                    ttl 400 days; written by the change it records
+//	export job        ORG#<org>                   EXPORT#<exp>                ttl 7 days; an org's GDPR export (the file is in the export bucket)
+//	activity export   ORG#<org>                   ACTIVITYEXPORT#<exp>        ttl 7 days; the filtered activity as CSV or JSON Lines
+//	export lock       ORG#<org> | USER#<user>     EXPORTLOCK                  the one export being built for the org or person; ttl
+//	personal export   USER#<user>                 EXPORT#<exp>                ttl 7 days; a person's own data across their orgs
 //
 // Items that own a lookup item elsewhere (an invitation's token lookup)
 // name it in lookup_pk/lookup_sk, so deleting an org finds every lookup
@@ -57,6 +62,13 @@ func slugPK(slug string) string       { return "SLUG#" + slug }
 func projectListPK(org string) string { return "ORG#" + org + "#PROJECTS" }
 func ledgerPK(org string) string      { return "ORG#" + org + "#LEDGER" }
 func appLogPK(org string) string      { return "ORG#" + org + "#APPLOG" }
+func activityPK(org string) string    { return "ORG#" + org + "#ACTIVITY" }
+
+// sidePartitions are the org's append-only partitions beside ORG#<org>,
+// which deleting the org purges first.
+func sidePartitions(org string) []string {
+	return []string{ledgerPK(org), appLogPK(org), activityPK(org)}
+}
 
 const (
 	orgSK     = "ORG"
@@ -125,6 +137,24 @@ func rateWindowSK(policy string, start time.Time) string {
 // route: its rate-limit windows and its lookup's last use.
 var KeyUsePartitions = []string{"RL#*", "APIKEY#*"}
 
+// orgPartitions are every table partition that holds an org's data (its
+// GDPR export reads them all; a new partition of the org goes here).
+func orgPartitions(org string) []string {
+	return []string{orgPK(org), ledgerPK(org), appLogPK(org), activityPK(org)}
+}
+
+// Export jobs: an org's under its partition (GDPR and activity exports
+// apart, so each lists alone), a person's under theirs; the lock beside
+// them holds the one export being built.
+func orgExportSK(exp string) string      { return "EXPORT#" + exp }
+func activityExportSK(exp string) string { return "ACTIVITYEXPORT#" + exp }
+func userExportSK(exp string) string     { return "EXPORT#" + exp }
+
+const exportLockSK = "EXPORTLOCK"
+
+// An activity event's sort key is its id, which sorts by time.
+func activitySK(event string) string { return event }
+
 // The ledger partition's items.
 func ledgerEntrySK(ulid string) string    { return "TXN#" + ulid }
 func idempotencySK(keyHash string) string { return "IDEM#" + keyHash }
@@ -164,6 +194,9 @@ const (
 	TypeSubscription    = "subscription"
 	TypeBillingNotice   = "billing_notice"
 	TypeAppBilling      = "app_billing"
+	TypeActivity        = "activity"
+	TypeExport          = "export"
+	TypeExportLock      = "export_lock"
 )
 
 // Attributes by which an item names a lookup item it owns elsewhere (an

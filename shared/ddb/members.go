@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/orgs"
 )
@@ -131,11 +132,37 @@ func (s *Store) ChangeMember(ctx context.Context, actor orgs.Member, authority a
 	if actor.UserID != target.UserID {
 		t.actorHolds(actor)
 	}
+	changes := activity.Changes{}.Note("role", target.Role, c.Role).Note("status", target.Status, c.Status).
+		Note("role_expires_at", stampOrNil(target.RoleExpiresAt), stampOrNil(c.RoleExpiresAt))
+	t.record(memberEvent(actor, memberChangeAction(changes), memberTarget(target)).With(changes))
 	if err := t.run(ctx); err != nil {
 		return orgs.Member{}, err
 	}
 	target.Role, target.RoleExpiresAt, target.Status, target.Version = c.Role, c.RoleExpiresAt, c.Status, target.Version+1
 	return target, nil
+}
+
+// memberChangeAction names a member change by what it moved.
+func memberChangeAction(c activity.Changes) string {
+	_, role := c["role"]
+	_, status := c["status"]
+	switch {
+	case role && status:
+		return activity.MemberUpdated
+	case status:
+		return activity.MemberStatusChanged
+	case role:
+		return activity.MemberRoleChanged
+	}
+	return activity.MemberUpdated
+}
+
+// stampOrNil is a time as the API shows it, nil when zero.
+func stampOrNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return stamp(t)
 }
 
 // RemoveMember deletes a membership and its email guard. Leaving is
@@ -147,7 +174,9 @@ func (s *Store) RemoveMember(ctx context.Context, actor, target orgs.Member) err
 		update(orgKey(target.OrganizationID), s.counters(d), d.guard(), ErrLastOwner).
 		del(key(orgPK(target.OrganizationID), emailSK(email.Address(target.Email))), nil, nil)
 	if actor.UserID != target.UserID {
-		t.actorHolds(actor)
+		t.actorHolds(actor).record(memberEvent(actor, activity.MemberRemoved, memberTarget(target)))
+	} else {
+		t.record(memberEvent(actor, activity.MemberLeft, memberTarget(target)))
 	}
 	if err := t.run(ctx); err != nil {
 		return err
@@ -170,6 +199,8 @@ func (s *Store) TransferOwnership(ctx context.Context, owner, target orgs.Member
 		update(memberKey(target.OrganizationID, target.UserID), newUpdate().setValue("role", access.Owner).bump(),
 			versionIs(target.Version).and(memberActive), goneOrChanged).
 		update(orgKey(owner.OrganizationID), s.counters(counts{roles: roles}), exists, ErrNotFound).
+		record(memberEvent(owner, activity.OwnershipTransferred, memberTarget(target)).With(activity.Changes{}.
+			Note("owner", owner.UserID, target.UserID))).
 		run(ctx)
 	if err != nil {
 		return orgs.Member{}, orgs.Member{}, err
@@ -194,6 +225,7 @@ func (s *Store) AddMember(ctx context.Context, orgID string, u orgs.User, role s
 			put(marshal(emailGuard(orgID, email.Address(u.Email), u.ID)), notExists, ErrAlreadyMember).
 			update(orgKey(orgID), s.counters(counts{members: 1, seats: 1, owners: b2i(activeOwner(role, m.Status)), roles: map[string]int{role: 1}}),
 				orgActive.and(seatFree), orgGoneOr(QuotaError{seats.resource})).
+			record(event(orgID, userActor(u), activity.MemberJoined, memberTarget(m))).
 			run(ctx)
 		if errors.Is(err, ErrQuotaExceeded) && attempt < 2 {
 			expired, cerr := s.closeExpired(ctx, orgID, now)
@@ -209,4 +241,24 @@ func (s *Store) AddMember(ctx context.Context, orgID string, u orgs.User, role s
 		}
 		return m, nil
 	}
+}
+
+// SetNotifications replaces m's email choices in their org (only the
+// categories set are stored), recording what moved. m must still be the
+// active member admission read.
+func (s *Store) SetNotifications(ctx context.Context, m orgs.Member, prefs orgs.EmailPrefs) (orgs.Member, error) {
+	changes := activity.Changes{}
+	for _, c := range orgs.NotificationCategories {
+		changes.Note("email."+c, m.Notifications.Wants(m.Role, c), prefs.Wants(m.Role, c))
+	}
+	err := s.txn().
+		update(memberKey(m.OrganizationID, m.UserID), newUpdate().setValue("notifications", prefs).bump(),
+			versionIs(m.Version).and(memberActive), goneOrChanged).
+		record(memberEvent(m, activity.NotificationsSet, memberTarget(m)).With(changes)).
+		run(ctx)
+	if err != nil {
+		return orgs.Member{}, err
+	}
+	m.Notifications, m.Version = prefs, m.Version+1
+	return m, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/email"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -31,7 +32,8 @@ func newOrg(id, name, slug, description string, creator orgs.User, now time.Time
 func (t *txn) createOrg(o orgRecord, creator orgs.User, now time.Time) *txn {
 	owner := orgs.Member{OrganizationID: o.ID, UserID: creator.ID, Email: creator.Email, Name: creator.Name,
 		Role: access.Owner, Status: orgs.StatusActive, JoinedAt: now, Version: 1}
-	return t.put(marshal(o), notExists, nil).
+	return t.record(event(o.ID, userActor(creator), activity.OrgCreated, orgTarget(o.org()))).
+		put(marshal(o), notExists, nil).
 		put(marshal(guardRecord{PK: slugPK(o.Slug), SK: slugSK, Type: TypeSlugGuard, Owner: o.ID}), notExists, ErrSlugTaken).
 		put(marshal(newMemberRecord(owner)), notExists, nil).
 		put(marshal(emailGuard(o.ID, email.Address(creator.Email), creator.ID)), notExists, nil)
@@ -137,19 +139,47 @@ func (b batch) org(id string) (orgs.Organization, error) {
 // OrgPatch changes some of an org's fields. A nil field stays; a pointer to
 // "" removes an optional field (logo_url, billing_email).
 type OrgPatch struct {
-	Name                    *string
-	Description             *string
-	LogoURL                 *string
-	BillingEmail            *string
+	Name         *string
+	Description  *string
+	LogoURL      *string
+	BillingEmail *string
+	// Billing replaces the billing details; a pointer to zero ones clears them.
+	Billing                 *orgs.BillingDetails
 	Branding                *map[string]string
 	NotificationPreferences *map[string]bool
 }
 
 // UpdateOrganization applies a patch to by's org, with by held in their
-// role. ifVersion > 0 makes it conditional on the org's version
-// (If-Match): a mismatch is 412 version_conflict.
-func (s *Store) UpdateOrganization(ctx context.Context, by orgs.Member, p OrgPatch, ifVersion int64) (orgs.Organization, error) {
-	id := by.OrganizationID
+// role, and records what moved. ifVersion > 0 makes it conditional on the
+// org's version (If-Match): a mismatch is 412 version_conflict. Without
+// it, a concurrent change makes it read the org again and retry, so the
+// recorded changes start from the version they were applied to.
+func (s *Store) UpdateOrganization(ctx context.Context, by orgs.Member, current orgs.Organization, p OrgPatch, ifVersion int64) (orgs.Organization, error) {
+	if ifVersion > 0 && ifVersion != current.Version {
+		return orgs.Organization{}, ErrVersionConflict
+	}
+	for attempt := 0; ; attempt++ {
+		err := s.txn().
+			update(orgKey(current.ID), p.update(s.now()), orgActive.and(versionIs(current.Version)), orgGoneOr(ErrVersionConflict)).
+			actorHolds(by).
+			record(memberEvent(by, activity.OrgUpdated, orgTarget(current)).With(p.changes(current))).
+			run(ctx)
+		if errors.Is(err, ErrVersionConflict) && ifVersion == 0 && attempt < maxTxnAttempts {
+			if current, err = s.GetOrganization(ctx, current.ID); err != nil {
+				return orgs.Organization{}, err
+			}
+			continue
+		}
+		if err != nil {
+			return orgs.Organization{}, err
+		}
+		// A transaction returns no item: read the org back (with whether
+		// its wallet exists), as the update left it or later.
+		return s.GetOrganization(ctx, current.ID)
+	}
+}
+
+func (p OrgPatch) update(now time.Time) *update {
 	u := newUpdate().set("name", p.Name).set("description", p.Description).
 		setOrRemove("logo_url", p.LogoURL).setOrRemove("billing_email", p.BillingEmail)
 	if p.Branding != nil {
@@ -158,16 +188,39 @@ func (s *Store) UpdateOrganization(ctx context.Context, by orgs.Member, p OrgPat
 	if p.NotificationPreferences != nil {
 		u.setValue("notification_preferences", *p.NotificationPreferences)
 	}
-	u.setValue("updated_at", stamp(s.now())).bump()
-	c := orgActive
-	if ifVersion > 0 {
-		c = c.and(versionIs(ifVersion))
+	switch {
+	case p.Billing == nil:
+	case p.Billing.Zero():
+		u.remove("billing_details")
+	default:
+		u.setValue("billing_details", newBillingRecord(*p.Billing))
 	}
-	err := s.txn().update(orgKey(id), u, c, orgGoneOr(ErrVersionConflict)).actorHolds(by).run(ctx)
-	if err != nil {
-		return orgs.Organization{}, err
+	return u.setValue("updated_at", stamp(now)).bump()
+}
+
+// changes are the fields p moves from o, by their API names.
+func (p OrgPatch) changes(o orgs.Organization) activity.Changes {
+	c := activity.Changes{}
+	if p.Name != nil {
+		c.Note("name", o.Name, *p.Name)
 	}
-	// A transaction returns no item: read the org back (with whether its
-	// wallet exists), as the update left it or later.
-	return s.GetOrganization(ctx, id)
+	if p.Description != nil {
+		c.Note("description", o.Description, *p.Description)
+	}
+	if p.LogoURL != nil {
+		c.Note("logo_url", o.LogoURL, *p.LogoURL)
+	}
+	if p.BillingEmail != nil {
+		c.Note("billing_email", o.BillingEmail, *p.BillingEmail)
+	}
+	if p.Branding != nil {
+		c.Note("branding", o.Branding, *p.Branding)
+	}
+	if p.NotificationPreferences != nil {
+		c.Note("notification_preferences", o.NotificationPreferences, *p.NotificationPreferences)
+	}
+	if p.Billing != nil {
+		c.Note("billing", newBillingRecord(o.Billing), newBillingRecord(*p.Billing))
+	}
+	return c
 }

@@ -22,7 +22,9 @@ type Page struct {
 // filter or the results end. DynamoDB applies Limit before FilterExpression,
 // so one call may return fewer matches than asked; the loop keeps going.
 // The position returned is the key of the last item handed to visit, or
-// nil when nothing follows.
+// nil when nothing follows. A query with a call budget (q.calls) reads in
+// larger steps and, out of calls, returns a short page (even an empty one)
+// and the position where reading stopped.
 func (s *Store) queryPage(ctx context.Context, q *query, page Page, visit func(map[string]types.AttributeValue) error) (Position, error) {
 	in := q.input(s.Table)
 	keyAttrs := q.keyAttrs()
@@ -41,10 +43,14 @@ func (s *Store) queryPage(ctx context.Context, q *query, page Page, visit func(m
 		in.ExclusiveStartKey = start
 	}
 	got := 0
-	for {
+	for call := 1; ; call++ {
 		// Ask for one more than needed so a full final page is not
 		// followed by an empty one.
-		in.Limit = aws.Int32(int32(page.Limit - got + 1))
+		step := page.Limit - got + 1
+		if q.calls > 0 && q.filter != nil {
+			step = max(step, boundedStep)
+		}
+		in.Limit = aws.Int32(int32(step))
 		out, err := s.DB.Query(ctx, in)
 		if err != nil {
 			return nil, err
@@ -64,9 +70,17 @@ func (s *Store) queryPage(ctx context.Context, q *query, page Page, visit func(m
 		if got == page.Limit {
 			return positionOf(out.Items[len(out.Items)-1], keyAttrs), nil
 		}
+		if call == q.calls {
+			// Out of calls for this page: resume where the reading
+			// stopped, whether or not the page is full.
+			return positionOf(out.LastEvaluatedKey, keyAttrs), nil
+		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
 }
+
+// boundedStep is the least a budgeted, filtered query reads per call.
+const boundedStep = 100
 
 func positionOf(item map[string]types.AttributeValue, attrs []string) Position {
 	p := Position{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
 	"github.com/orgplane/orgplane/shared/table"
@@ -19,6 +20,10 @@ func newProjectRecord(p orgs.Project) projectRecord {
 		CreatedAt: stamp(p.CreatedAt), UpdatedAt: stamp(p.UpdatedAt), Version: p.Version}
 }
 
+func projectTarget(p orgs.Project) activity.Target {
+	return activity.Target{Type: activity.TargetProject, ID: p.ID, Name: p.Name}
+}
+
 // CreateProject adds a project to by's org. The org's project counter
 // moves in the same transaction, conditioned on the plan's limit
 // (concurrent creates against room for L leave exactly L), and by is held
@@ -32,6 +37,7 @@ func (s *Store) CreateProject(ctx context.Context, by orgs.Member, name, descrip
 		update(orgKey(orgID), s.counters(counts{projects: 1}), orgActive.and(roomFor(projectRoom)), orgGoneOr(QuotaError{projectRoom.resource})).
 		put(marshal(newProjectRecord(p)), notExists, nil).
 		actorHolds(by).
+		record(memberEvent(by, activity.ProjectCreated, projectTarget(p))).
 		run(ctx)
 	return p, err
 }
@@ -77,6 +83,8 @@ func (s *Store) UpdateProject(ctx context.Context, by orgs.Member, current orgs.
 	err := s.txn().
 		update(key(rec.PK, rec.SK), u, versionIs(current.Version), goneOrChanged).
 		actorHolds(by).
+		record(memberEvent(by, activity.ProjectUpdated, projectTarget(next)).With(activity.Changes{}.
+			Note("name", current.Name, next.Name).Note("description", current.Description, next.Description))).
 		run(ctx)
 	return next, err
 }
@@ -91,6 +99,7 @@ func (s *Store) DeleteProject(ctx context.Context, by orgs.Member, current orgs.
 		del(key(orgPK(current.OrganizationID), projectSK(current.ID)), versionIs(current.Version), goneOrChanged).
 		update(orgKey(current.OrganizationID), s.counters(counts{projects: -1}), exists, ErrNotFound).
 		actorHolds(by).
+		record(memberEvent(by, activity.ProjectDeleted, projectTarget(current))).
 		run(ctx)
 	if err != nil {
 		return err

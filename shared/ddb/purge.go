@@ -39,7 +39,7 @@ func (s *Store) DeleteOrganization(ctx context.Context, orgID, confirmSlug strin
 	if err := t.run(ctx); err != nil {
 		return err
 	}
-	for _, pk := range []string{ledgerPK(orgID), appLogPK(orgID)} {
+	for _, pk := range sidePartitions(orgID) {
 		if err := s.purge(ctx, pk, "", nil, nil); err != nil {
 			return err
 		}

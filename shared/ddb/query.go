@@ -17,6 +17,9 @@ type query struct {
 	projection []string
 	consistent bool
 	backward   bool
+	// calls, when set, bounds the Query calls one page makes (see
+	// queryPage); zero reads until the page is full.
+	calls int
 }
 
 // inPartition reads a partition of the table, strongly consistent,
@@ -41,6 +44,14 @@ func onIndex(gsi, pk string) *query {
 // sortBefore keeps the index sort keys strictly below v.
 func (q *query) sortBefore(v string) *query {
 	q.keyCond += " AND " + q.e.name(q.index+"SK") + " < " + q.e.value(str(v))
+	return q
+}
+
+// sortBetween keeps the sort keys in [lo, hi] (a filter may not name a
+// key attribute, so a caller that needs hi excluded picks a hi no item has).
+func (q *query) sortBetween(lo, hi string) *query {
+	sk := q.e.name(q.index + "SK")
+	q.keyCond += " AND " + sk + " BETWEEN " + q.e.value(str(lo)) + " AND " + q.e.value(str(hi))
 	return q
 }
 

@@ -21,6 +21,7 @@ type orgRecord struct {
 	Branding                map[string]string `dynamodbav:"branding"`
 	NotificationPreferences map[string]bool   `dynamodbav:"notification_preferences"`
 	BillingEmail            string            `dynamodbav:"billing_email,omitempty"`
+	Billing                 *billingRecord    `dynamodbav:"billing_details,omitempty"`
 	Plan                    string            `dynamodbav:"plan"`
 	Personal                bool              `dynamodbav:"personal"`
 	Status                  string            `dynamodbav:"status"`
@@ -55,7 +56,8 @@ func (r orgRecord) org() orgs.Organization {
 	return orgs.Organization{
 		ID: r.ID, Name: r.Name, Slug: r.Slug, Description: r.Description, LogoURL: r.LogoURL,
 		Branding: r.Branding, NotificationPreferences: r.NotificationPreferences, BillingEmail: r.BillingEmail,
-		Plan: r.Plan, Personal: r.Personal, Status: r.Status,
+		Billing: r.Billing.details(),
+		Plan:    r.Plan, Personal: r.Personal, Status: r.Status,
 		Counts: orgs.Counts{Members: r.MemberCount, PendingInvitations: r.InviteCount, Projects: r.ProjectCount,
 			APIKeys: r.APIKeyCount, Apps: r.AppCount, ActiveOwners: r.OwnerCount, Roles: r.RoleCount},
 		RoleCounts: r.RoleCounts, InviteRoleCounts: r.InviteRoleCounts, CustomRoles: customRoles(r.CustomRoles),
@@ -88,7 +90,9 @@ type memberRecord struct {
 	RoleExpiresAt string `dynamodbav:"role_expires_at,omitempty"`
 	Status        string `dynamodbav:"status"`
 	JoinedAt      string `dynamodbav:"joined_at"`
-	Version       int64  `dynamodbav:"version"`
+	// Notifications holds only the categories a member set.
+	Notifications map[string]bool `dynamodbav:"notifications,omitempty"`
+	Version       int64           `dynamodbav:"version"`
 }
 
 func newMemberRecord(m orgs.Member) memberRecord {
@@ -97,13 +101,14 @@ func newMemberRecord(m orgs.Member) memberRecord {
 		GSI1PK: userPK(m.UserID), GSI1SK: membershipGSI1SK(m.OrganizationID),
 		Type: TypeMember, OrgID: m.OrganizationID, UserID: m.UserID, Email: m.Email,
 		Name: m.Name, NameLC: lower(m.Name), Role: m.Role, RoleExpiresAt: stampOrEmpty(m.RoleExpiresAt), Status: m.Status,
-		JoinedAt: stamp(m.JoinedAt), Version: m.Version,
+		JoinedAt: stamp(m.JoinedAt), Notifications: m.Notifications, Version: m.Version,
 	}
 }
 
 func (r memberRecord) member() orgs.Member {
 	return orgs.Member{OrganizationID: r.OrgID, UserID: r.UserID, Email: r.Email, Name: r.Name,
-		Role: r.Role, RoleExpiresAt: parseStamp(r.RoleExpiresAt), Status: r.Status, JoinedAt: parseStamp(r.JoinedAt), Version: r.Version}
+		Role: r.Role, RoleExpiresAt: parseStamp(r.RoleExpiresAt), Status: r.Status, JoinedAt: parseStamp(r.JoinedAt),
+		Notifications: r.Notifications, Version: r.Version}
 }
 
 type guardRecord struct {
@@ -162,4 +167,32 @@ func (r projectRecord) project() orgs.Project {
 	return orgs.Project{ID: r.ID, OrganizationID: r.OrgID, Name: r.Name, Description: r.Description,
 		CreatedBy: r.CreatedBy, APIKeyCount: r.APIKeyCount, CreatedAt: parseStamp(r.CreatedAt),
 		UpdatedAt: parseStamp(r.UpdatedAt), Version: r.Version}
+}
+
+// billingRecord is an org's billing details, one map attribute.
+type billingRecord struct {
+	CompanyName string `dynamodbav:"company_name,omitempty" json:"company_name,omitempty"`
+	Line1       string `dynamodbav:"line1,omitempty" json:"line1,omitempty"`
+	Line2       string `dynamodbav:"line2,omitempty" json:"line2,omitempty"`
+	City        string `dynamodbav:"city,omitempty" json:"city,omitempty"`
+	PostalCode  string `dynamodbav:"postal_code,omitempty" json:"postal_code,omitempty"`
+	State       string `dynamodbav:"state,omitempty" json:"state,omitempty"`
+	Country     string `dynamodbav:"country,omitempty" json:"country,omitempty"`
+	TaxIDType   string `dynamodbav:"tax_id_type,omitempty" json:"tax_id_type,omitempty"`
+	TaxIDValue  string `dynamodbav:"tax_id_value,omitempty" json:"tax_id_value,omitempty"`
+}
+
+func newBillingRecord(b orgs.BillingDetails) billingRecord {
+	a := b.Address
+	return billingRecord{CompanyName: b.CompanyName, Line1: a.Line1, Line2: a.Line2, City: a.City, PostalCode: a.PostalCode,
+		State: a.State, Country: a.Country, TaxIDType: b.TaxID.Type, TaxIDValue: b.TaxID.Value}
+}
+
+func (r *billingRecord) details() orgs.BillingDetails {
+	if r == nil {
+		return orgs.BillingDetails{}
+	}
+	return orgs.BillingDetails{CompanyName: r.CompanyName,
+		Address: orgs.Address{Line1: r.Line1, Line2: r.Line2, City: r.City, PostalCode: r.PostalCode, State: r.State, Country: r.Country},
+		TaxID:   orgs.TaxID{Type: r.TaxIDType, Value: r.TaxIDValue}}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/billing"
 	"github.com/orgplane/orgplane/shared/plans"
 	"github.com/orgplane/orgplane/shared/table"
@@ -20,6 +21,10 @@ import (
 
 // RenewalActor is the ledger's created_by for charges nobody asked for.
 const RenewalActor = "system"
+
+// renewalJob is the scheduled job that renews subscriptions and app
+// charges, as the activity log names it.
+const renewalJob = "renew-subscriptions"
 
 // DueRenewal is a subscription the renewal index shows due. The index is
 // eventually consistent: Renew re-reads the item before acting.
@@ -106,7 +111,10 @@ func (s *Store) Renew(ctx context.Context, orgID string, now time.Time, period b
 			next := sub
 			next.Status, next.GraceEndsAt, next.Version = billing.PastDue, period.GraceEnd(sub.PeriodEnd), sub.Version+1
 			outcome, err = WentPastDue, s.txn().putSubscription(newSubscriptionRecord(next, now), sub.Version).
-				check(orgKey(orgID), orgActive, ErrNotFound).run(ctx)
+				check(orgKey(orgID), orgActive, ErrNotFound).
+				record(event(orgID, activity.System(renewalJob), activity.SubscriptionPastDue, subscriptionTarget(orgID, next)).
+					With(activity.Changes{}.Note("status", sub.Status, next.Status))).
+				run(ctx)
 		}
 	}
 	if errors.Is(err, ErrSubscriptionChanged) || errors.Is(err, ErrNotFound) {
@@ -133,6 +141,9 @@ func (s *Store) renewPeriod(ctx context.Context, st billingState, now time.Time,
 	err := s.txn().putSubscription(newSubscriptionRecord(next, now), sub.Version).
 		charge(e).
 		update(orgKey(sub.OrganizationID), planOnOrg(newUpdate().setValue("updated_at", stamp(now)), plan), orgActive, ErrNotFound).
+		record(event(sub.OrganizationID, activity.System(renewalJob), activity.SubscriptionRenewed, subscriptionTarget(sub.OrganizationID, next)).
+			With(activity.Changes{}.Note("plan", sub.Plan, next.Plan).Note("status", sub.Status, next.Status).
+				Note("period_end", stamp(sub.PeriodEnd), stamp(next.PeriodEnd)).Note("charged", nil, e.Amount))).
 		run(ctx)
 	return Renewed, err
 }
@@ -150,6 +161,8 @@ func (s *Store) fallBack(ctx context.Context, st billingState, now time.Time) er
 	}
 	return s.txn().putSubscription(newSubscriptionRecord(next, now), sub.Version).
 		update(orgKey(sub.OrganizationID), planOnOrg(newUpdate().setValue("updated_at", stamp(now)), free), orgActive, ErrNotFound).
+		record(event(sub.OrganizationID, activity.System(renewalJob), activity.SubscriptionChanged, subscriptionTarget(sub.OrganizationID, next)).
+			With(activity.Changes{}.Note("plan", sub.Plan, next.Plan).Note("status", sub.Status, next.Status))).
 		run(ctx)
 }
 

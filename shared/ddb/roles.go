@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orgplane/orgplane/shared/access"
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -122,6 +123,8 @@ func (s *Store) CreateRole(ctx context.Context, actor orgs.Member, authority acc
 			rolesOr("", authority, QuotaError{roleRoom.resource})).
 		put(marshal(roleNameGuard(org.ID, r.Name, r.ID)), notExists, ErrRoleNameTaken).
 		actorHolds(actor).
+		record(memberEvent(actor, activity.RoleCreated, roleTarget(r)).With(activity.Changes{}.
+			Note("level", nil, r.Level).Note("permissions", nil, permissionNames(r.Permissions)))).
 		run(ctx)
 	if err != nil {
 		return access.Role{}, err
@@ -161,7 +164,11 @@ func (s *Store) UpdateRole(ctx context.Context, actor orgs.Member, authority acc
 			}
 			return rolesOr("", authority, ErrRolesChanged)(old)
 		})).
-		actorHolds(actor)
+		actorHolds(actor).
+		record(memberEvent(actor, activity.RoleUpdated, roleTarget(next)).With(activity.Changes{}.
+			Note("name", cur.Name, next.Name).Note("description", cur.Description, next.Description).
+			Note("level", cur.Level, next.Level).
+			Note("permissions", permissionNames(cur.Permissions), permissionNames(next.Permissions))))
 	if !strings.EqualFold(cur.Name, next.Name) {
 		t.del(key(orgPK(org.ID), roleNameSK(cur.Name)), attrIs("owner", next.ID), ErrRolesChanged).
 			put(marshal(roleNameGuard(org.ID, next.Name, next.ID)), notExists, ErrRoleNameTaken)
@@ -188,6 +195,12 @@ func (e RoleInUseError) Error() string { return "ddb: role in use" }
 // so an assignment racing the delete either lands first (and the delete
 // is refused) or fails on the role being gone.
 func (s *Store) DeleteRole(ctx context.Context, actor orgs.Member, authority access.Role, org orgs.Organization, roleID string) error {
+	return s.deleteRole(ctx, actor, authority, org, roleID, nil)
+}
+
+// deleteRole is DeleteRole recording the changes that came with it (the
+// role its holders were moved to).
+func (s *Store) deleteRole(ctx context.Context, actor orgs.Member, authority access.Role, org orgs.Organization, roleID string, changes activity.Changes) error {
 	r, ok := org.CustomRoles[roleID]
 	if !ok {
 		return ErrNotFound
@@ -215,7 +228,22 @@ func (s *Store) DeleteRole(ctx context.Context, actor orgs.Member, authority acc
 			})).
 		del(key(orgPK(org.ID), roleNameSK(r.Name)), attrIs("owner", roleID), nil).
 		actorHolds(actor).
+		record(memberEvent(actor, activity.RoleDeleted, roleTarget(r)).With(changes)).
 		run(ctx)
+}
+
+func roleTarget(r access.Role) activity.Target {
+	return activity.Target{Type: activity.TargetRole, ID: r.ID, Name: r.Name}
+}
+
+// permissionNames are a role's permissions as the API lists them, sorted.
+func permissionNames(ps []access.Permission) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = string(p)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // maxMovesPerTransaction bounds the holders one reassignment transaction
@@ -252,7 +280,8 @@ func (s *Store) ReassignRole(ctx context.Context, actor orgs.Member, authority a
 	if err := s.moveHolders(ctx, org.ID, roleID, to, invitationSK(""), "invite_role_counts"); err != nil {
 		return err
 	}
-	return s.DeleteRole(ctx, actor, authority, org, roleID)
+	// The moves belong to the delete: its one event says where they went.
+	return s.deleteRole(ctx, actor, authority, org, roleID, activity.Changes{}.Note("reassigned_to", nil, to))
 }
 
 // moveHolders moves the items under prefix (memberships or invitations)

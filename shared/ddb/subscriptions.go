@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/billing"
 	"github.com/orgplane/orgplane/shared/credits"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -144,6 +145,9 @@ type PlanChange struct {
 	Plan   string
 	Period billing.Period // the length of a new period
 	Actor  string         // who asked (the ledger's created_by)
+	// By is the member who asked, recorded in the activity log and held
+	// in their role; nil when the system changes the plan.
+	By *orgs.Member
 }
 
 // PlanChanged is what a plan change did.
@@ -264,6 +268,14 @@ func (s *Store) ChangePlan(ctx context.Context, orgID string, c PlanChange, idem
 		}
 		return PlanLimitsError{Violations: billing.Violations(r.usage(), target.Limits)}
 	}))
+	if c.By != nil {
+		t.actorHolds(*c.By)
+	}
+	changes := activity.Changes{}.Note("plan", sub.Plan, next.Plan).Note("pending_plan", orNil(sub.PendingPlan), orNil(next.PendingPlan))
+	if charge != nil {
+		changes.Note("charged", nil, charge.Amount)
+	}
+	t.record(event(orgID, actorOrSystem(c.By, "billing"), activity.SubscriptionChanged, subscriptionTarget(orgID, next)).With(changes))
 	switch err := t.run(ctx); {
 	case errors.Is(err, errReplayed):
 		return s.replayPlanChange(ctx, orgID, idem)
@@ -271,6 +283,19 @@ func (s *Store) ChangePlan(ctx context.Context, orgID string, c PlanChange, idem
 		return PlanChanged{}, false, err
 	}
 	return PlanChanged{Subscription: next, Usage: usage, Charge: charge}, false, nil
+}
+
+// The subscription is named by its org (an org has one) and its plan.
+func subscriptionTarget(orgID string, sub billing.Subscription) activity.Target {
+	return activity.Target{Type: activity.TargetSubscription, ID: orgID, Name: sub.Plan}
+}
+
+// orNil is s, or nil when empty: an optional field as the API shows it.
+func orNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // errReplayed: an Idempotency-Key's guard appeared while the request ran.

@@ -32,7 +32,7 @@ func billingOrg(t *testing.T, balance int64) (*ddb.Store, *testkit.Clock, string
 	clock := testkit.NewClock(start0)
 	s.Now = clock.Now
 	org, _ := newOrg(t, s, "owner@billing.test")
-	if _, _, err := s.EnsureWallet(context.Background(), org); err != nil {
+	if _, _, err := s.EnsureWallet(context.Background(), org, nil); err != nil {
 		t.Fatal(err)
 	}
 	if balance > 0 {

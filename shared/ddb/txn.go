@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
 )
@@ -75,6 +76,7 @@ func (a action) failed(old item) error {
 type txn struct {
 	s       *Store
 	actions []action
+	events  []activity.Event // recorded, written when the transaction runs
 }
 
 func (s *Store) txn() *txn { return &txn{s: s} }
@@ -148,6 +150,7 @@ func (t *txn) run(ctx context.Context) error {
 // (the idle job drops the instances that changed and sends the rest
 // again): it returns each failed action's error, in action order.
 func (t *txn) runAll(ctx context.Context) ([]error, error) {
+	t.stampEvents(ctx)
 	writes := make([]types.TransactWriteItem, len(t.actions))
 	for i, a := range t.actions {
 		writes[i] = a.write

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/oklog/ulid/v2"
 
+	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/credits"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -123,14 +124,16 @@ func (s *Store) GetWallet(ctx context.Context, orgID string) (credits.Wallet, er
 // reports whether it opened it. The put is conditional on the wallet being
 // absent and the org active, so redelivered stream records, concurrent
 // calls and a late record for a deleted org all leave at most one wallet.
-// ErrNotFound when the org does not exist or is being deleted.
-func (s *Store) EnsureWallet(ctx context.Context, orgID string) (credits.Wallet, bool, error) {
+// ErrNotFound when the org does not exist or is being deleted. by is the
+// member who opened it, nil when the system did (the stream consumer).
+func (s *Store) EnsureWallet(ctx context.Context, orgID string, by *orgs.Member) (credits.Wallet, bool, error) {
 	now := s.now()
 	rec := walletRecord{PK: orgPK(orgID), SK: walletSK, Type: TypeWallet, OrgID: orgID, Currency: credits.Currency,
 		CreatedAt: stamp(now), UpdatedAt: stamp(now), Version: 1}
 	err := s.txn().
 		check(orgKey(orgID), orgActive, ErrNotFound).
 		put(marshal(rec), notExists, errWalletOpen).
+		record(event(orgID, actorOrSystem(by, "create-wallet"), activity.WalletOpened, walletTarget(orgID))).
 		run(ctx)
 	switch {
 	case errors.Is(err, errWalletOpen):
@@ -140,6 +143,11 @@ func (s *Store) EnsureWallet(ctx context.Context, orgID string) (credits.Wallet,
 		return credits.Wallet{}, false, err
 	}
 	return rec.wallet(), true, nil
+}
+
+// The wallet is named by its org (an org has one).
+func walletTarget(orgID string) activity.Target {
+	return activity.Target{Type: activity.TargetWallet, ID: orgID, Name: "wallet"}
 }
 
 // errWalletOpen: the wallet an EnsureWallet would open exists already.
@@ -233,6 +241,13 @@ func (s *Store) Post(ctx context.Context, orgID string, by *orgs.Member, p credi
 		t.update(key(orgPK(orgID), keySpendSK(b.KeyID, b.PeriodStart)), spend,
 			absent("spent").or(atMost("spent", b.Limit-p.Amount)), ErrBudgetExceeded)
 	}
+	action := activity.WalletCharged
+	if p.Kind == credits.TopUp {
+		action = activity.WalletToppedUp
+	}
+	t.record(event(orgID, actorOrSystem(by, "billing"), action, walletTarget(orgID),
+		activity.Target{Type: activity.TargetLedgerEntry, ID: e.ID, Name: e.Description}).With(activity.Changes{}.
+		Note("amount", nil, p.Amount)))
 	err := t.run(ctx)
 	var r replayed
 	if errors.As(err, &r) {

@@ -19,7 +19,7 @@ func TestPostingIntoADeletingOrgLeavesNothing(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
 	org, _ := newOrg(t, s, "owner@post.test")
-	if _, _, err := s.EnsureWallet(ctx, org); err != nil {
+	if _, _, err := s.EnsureWallet(ctx, org, nil); err != nil {
 		t.Fatal(err)
 	}
 	top := credits.Posting{Kind: credits.TopUp, Amount: 10, CreatedBy: "usr_x"}

@@ -21,6 +21,9 @@ import (
 type Counter struct {
 	mu     sync.Mutex
 	counts map[string]int
+	// inFlight and most are calls under way now and at most at once since
+	// the last Reset: a test sees that reads went out in parallel.
+	inFlight, most int
 }
 
 // CounterMiddlewareID is the ID of the counting step in the Initialize stack.
@@ -41,6 +44,7 @@ func (c *Counter) Middleware() func(*middleware.Stack) error {
 					name = op
 				}
 				c.add(name)
+				defer c.done()
 				return next.HandleInitialize(ctx, in)
 			}), middleware.Before)
 	}
@@ -53,6 +57,22 @@ func (c *Counter) add(op string) {
 		c.counts = make(map[string]int)
 	}
 	c.counts[op]++
+	c.inFlight++
+	c.most = max(c.most, c.inFlight)
+}
+
+func (c *Counter) done() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inFlight--
+}
+
+// MostAtOnce is the most calls that were under way at the same time since
+// creation or the last Reset.
+func (c *Counter) MostAtOnce() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.most
 }
 
 // Total is the number of calls counted since creation or the last Reset.
@@ -89,6 +109,7 @@ func (c *Counter) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.counts = nil
+	c.most = c.inFlight
 }
 
 // NewCountingClient returns a client for the test endpoint whose calls are

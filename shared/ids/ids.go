@@ -22,6 +22,7 @@ const (
 	Transaction  = "txn"
 	App          = "app"
 	Event        = "evt"
+	Export       = "exp"
 )
 
 // New returns prefix_<ULID in lower case>.
@@ -47,4 +48,20 @@ func Valid(prefix, s string) bool {
 		}
 	}
 	return true
+}
+
+// NewAt is New with the time part taken from t (a store's clock), so ids
+// sort with the times they were made at.
+func NewAt(prefix string, t time.Time) string {
+	return prefix + "_" + strings.ToLower(ulid.MustNew(ulid.Timestamp(t), rand.Reader).String())
+}
+
+// Floor is the least id NewAt can make at t; every id made at t or later
+// sorts at or above it, every one made earlier below.
+func Floor(prefix string, t time.Time) string {
+	var u ulid.ULID
+	if err := u.SetTime(ulid.Timestamp(t)); err != nil {
+		panic(err) // t beyond year 10889
+	}
+	return prefix + "_" + strings.ToLower(u.String())
 }

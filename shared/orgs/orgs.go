@@ -46,6 +46,7 @@ type Organization struct {
 	Branding                map[string]string
 	NotificationPreferences map[string]bool
 	BillingEmail            string
+	Billing                 BillingDetails
 	Plan                    string
 	Personal                bool
 	Status                  string // active, deleting
@@ -96,6 +97,8 @@ type Member struct {
 	Status        string
 	JoinedAt      time.Time
 	LastLoginAt   time.Time // from the user's profile; zero when never seen
+	// Notifications are the member's email choices in this org.
+	Notifications EmailPrefs
 	Version       int64
 }
 

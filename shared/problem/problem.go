@@ -45,6 +45,7 @@ const (
 	PlanLimitsExceeded Code = "plan_limits_exceeded"
 	OverLimit          Code = "over_limit"
 	PastDue            Code = "past_due"
+	ExportInProgress   Code = "export_in_progress"
 	TooLarge           Code = "payload_too_large"
 	UnsupportedMedia   Code = "unsupported_media_type"
 	Internal           Code = "internal"
@@ -63,6 +64,7 @@ var statusOf = map[Code]int{
 	PlanLimitsExceeded: http.StatusConflict,
 	OverLimit:          http.StatusConflict,
 	PastDue:            http.StatusConflict,
+	ExportInProgress:   http.StatusConflict,
 	Forbidden:          http.StatusForbidden,
 	NotFound:           http.StatusNotFound,
 	MethodNotAllowed:   http.StatusMethodNotAllowed,

@@ -62,7 +62,7 @@ func seed(tb testing.TB, s *ddb.Store, subs []subscriber) []string {
 			}
 			o, err := s.CreateOrganization(ctx, u, ddb.NewOrganization{Name: fmt.Sprintf("Org %d", i)})
 			if err == nil {
-				_, _, err = s.EnsureWallet(ctx, o.ID)
+				_, _, err = s.EnsureWallet(ctx, o.ID, nil)
 			}
 			if err == nil {
 				_, _, err = s.Post(ctx, o.ID, nil, credits.Posting{Kind: credits.TopUp, Amount: sub.balance, CreatedBy: u.ID}, nil)

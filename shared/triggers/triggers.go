@@ -16,7 +16,9 @@ import (
 	"github.com/orgplane/orgplane/shared/autostop"
 	"github.com/orgplane/orgplane/shared/billing"
 	"github.com/orgplane/orgplane/shared/billingmail"
+	"github.com/orgplane/orgplane/shared/bucket"
 	"github.com/orgplane/orgplane/shared/ddb"
+	"github.com/orgplane/orgplane/shared/exportjob"
 	"github.com/orgplane/orgplane/shared/invitemail"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/mail"
@@ -85,6 +87,9 @@ type StreamConsumer struct {
 	Writes bool
 	// Sends email (SES permission in AWS).
 	SendsEmail bool
+	// WritesExports: the consumer writes files into the export bucket
+	// (PutObject under its exports prefix, nothing else).
+	WritesExports bool
 	// MemoryMB and TimeoutSeconds size the function; zero means the defaults.
 	MemoryMB       int
 	TimeoutSeconds int
@@ -181,6 +186,9 @@ type Deps struct {
 	// BillingPeriod is the length of a subscription period (BILLING_PERIOD
 	// locally; a calendar month otherwise).
 	BillingPeriod billing.Period
+	// Exports is the export bucket (EXPORT_BUCKET), for the consumers
+	// that write into it.
+	Exports *bucket.Bucket
 }
 
 // StreamHandler is a stream consumer's Lambda handler: failures are
@@ -241,6 +249,21 @@ var StreamConsumers = []StreamConsumer{
 		SendsEmail: true,
 		New:        SendBillingEmail,
 	},
+	{
+		// Each export job's INSERT is one file to build into the export
+		// bucket. A build settles its job (ready or failed), so a
+		// redelivered record does nothing; one record per invocation, as a
+		// large org's build takes the function's time.
+		Name:           exportjob.Name,
+		Filter:         Filter{EventNames: []string{"INSERT"}, ItemTypes: []string{ddb.TypeExport}},
+		BatchSize:      1,
+		MaxRetries:     exportjob.MaxAttempts,
+		Writes:         true,
+		WritesExports:  true,
+		MemoryMB:       1024,
+		TimeoutSeconds: 300,
+		New:            BuildExport,
+	},
 }
 
 // The constructors of the lists' functions. Each is a named top-level
@@ -260,6 +283,11 @@ func SendInvitation(d Deps) StreamHandler {
 // SendBillingEmail builds the send-billing-email consumer.
 func SendBillingEmail(d Deps) StreamHandler {
 	return (&billingmail.Consumer{Store: d.Store, Mail: d.Mail, AppURL: d.AppURL}).Handler()
+}
+
+// BuildExport builds the build-export consumer.
+func BuildExport(d Deps) StreamHandler {
+	return (&exportjob.Builder{Store: d.Store, Bucket: d.Exports, Now: d.Now}).Handler()
 }
 
 // StopIdleApps builds the stop-idle-apps job.

@@ -29,7 +29,7 @@ func Handler(store *ddb.Store) func(context.Context, events.DynamoDBEvent) (even
 			if err != nil {
 				return err
 			}
-			_, _, err = store.EnsureWallet(ctx, orgID)
+			_, _, err = store.EnsureWallet(ctx, orgID, nil)
 			if errors.Is(err, ddb.ErrNotFound) {
 				return nil // deleted before its wallet was opened: nothing to open
 			}

@@ -115,7 +115,8 @@ func (s *orgplane) function(parent constructs.Construct, f deploy.Function) {
 // statements is the function's whole policy: write its own logs, read
 // (and, if it writes, write) the table, query the indexes, read the stream
 // and fill the failure queue if it consumes the stream, and send email as
-// the configured sender if it sends email. Nothing but ListStreams is
+// the configured sender if it sends email, read or write the export
+// files if it links to or builds them. Nothing but ListStreams is
 // granted on "*".
 func (s *orgplane) statements(f deploy.Function, logs awslogs.LogGroup, queue awssqs.Queue) *[]awsiam.PolicyStatement {
 	allow := func(actions []string, resources ...*string) awsiam.PolicyStatement {
@@ -152,6 +153,7 @@ func (s *orgplane) statements(f deploy.Function, logs awslogs.LogGroup, queue aw
 	if f.SendsEmail {
 		st = append(st, allow(SESActions, s.sesIdentities()...))
 	}
+	st = append(st, s.exportStatements(f)...)
 	return &st
 }
 

@@ -32,6 +32,7 @@ func TestStackSAMAndLambdaModeAgree(t *testing.T) {
 		values[k] = "x"
 	}
 	values[deploy.EnvSMTPAddr] = "x"
+	values[deploy.EnvExportBucket], values[deploy.EnvS3Endpoint] = "x", "x"
 	routes := map[string]string{}
 	for _, r := range lambdamode.Routes(fns) {
 		routes[r.Function] = r.Method + " " + r.Path

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
@@ -48,6 +49,7 @@ type orgplane struct {
 	cfg      Config
 	codeDir  string
 	table    awsdynamodb.Table
+	exports  awss3.Bucket
 	api      awsapigatewayv2.HttpApi
 	env      map[string]*string
 	removal  awscdk.RemovalPolicy
@@ -80,6 +82,7 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 	s.logDays = retentions[s.cfg.LogRetentionDays]
 
 	s.table = newTable(s, table.Definition)
+	s.exports = s.exportBucket()
 	issuer, audience, jwks := s.identity()
 	s.env = map[string]*string{
 		deploy.EnvTableName:    s.table.TableName(),
@@ -87,6 +90,7 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 		deploy.EnvOIDCAudience: audience,
 		deploy.EnvOIDCJWKSURL:  jwks,
 		deploy.EnvAppURL:       jsii.String(s.cfg.AppURL),
+		deploy.EnvExportBucket: s.exports.BucketName(),
 		deploy.EnvCursorSecret: s.generatedSecret("CursorSecret", "HMAC key of Orgplane's pagination cursors."),
 		deploy.EnvInviteTokenSecret: s.generatedSecret("InviteTokenSecret",
 			"Key Orgplane derives invitation tokens from; rotating it voids every outstanding invitation link."),
@@ -122,6 +126,7 @@ func NewOrgplaneStack(scope constructs.Construct, id string, props *Props) awscd
 	}
 	out("ApiUrl", "Base URL of the HTTP API.", s.api.ApiEndpoint())
 	out("TableName", "The DynamoDB table.", s.table.TableName())
+	out("ExportBucketName", "The bucket of export files (kept 7 days).", s.exports.BucketName())
 	out("OidcIssuer", "Issuer whose ID tokens the API accepts.", issuer)
 	return s.stack
 }

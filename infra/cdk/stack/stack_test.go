@@ -742,6 +742,12 @@ func TestLeastPrivilege(t *testing.T) {
 			if f.SendsEmail {
 				want = append(want, stack.SESActions...)
 			}
+			switch f.Exports {
+			case deploy.ReadExports:
+				want = append(want, stack.ExportReadActions...)
+			case deploy.WriteExports:
+				want = append(want, stack.ExportWriteActions...)
+			}
 			slices.Sort(want)
 			want = slices.Compact(want)
 			slices.Sort(actions)
@@ -908,5 +914,54 @@ func TestSynthIsDeterministic(t *testing.T) {
 		if b[name] != body {
 			t.Errorf("template %s differs between two syntheses of the same commit", name)
 		}
+	}
+}
+
+// TestExportBucket: the export bucket is private, encrypted, TLS-only and
+// empties itself after the exports' retention; functions reach only its
+// exports/ prefix.
+func TestExportBucket(t *testing.T) {
+	s := fullStack(t)
+	buckets := s.ofType("AWS::S3::Bucket")
+	if len(buckets) != 1 {
+		t.Fatalf("%d buckets, want the export bucket", len(buckets))
+	}
+	var id string
+	var b resource
+	for id, b = range buckets {
+	}
+	j, _ := json.Marshal(b.Properties)
+	got := string(j)
+	for _, want := range []string{
+		`"SSEAlgorithm":"AES256"`,
+		`"BlockPublicAcls":true`, `"BlockPublicPolicy":true`, `"IgnorePublicAcls":true`, `"RestrictPublicBuckets":true`,
+		`"ObjectOwnership":"BucketOwnerEnforced"`,
+		`"ExpirationInDays":7`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("bucket properties lack %s: %s", want, got)
+		}
+	}
+	secure := false
+	for _, p := range s.ofType("AWS::S3::BucketPolicy") {
+		pj, _ := json.Marshal(p.Properties)
+		secure = secure || (strings.Contains(string(pj), `"aws:SecureTransport":"false"`) && strings.Contains(string(pj), id))
+	}
+	if !secure {
+		t.Error("no bucket policy denies requests without TLS")
+	}
+	n := 0
+	for _, st := range s.statements(t) {
+		for _, a := range strs(st.Action) {
+			if strings.HasPrefix(a, "s3:") {
+				n++
+				if r, _ := json.Marshal(st.Resource); !strings.Contains(string(r), "/exports/*") {
+					t.Errorf("%s: %s on %s, want only the exports/ prefix", st.where, a, r)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no function may touch the export bucket")
 	}
 }

@@ -273,8 +273,9 @@ func TestFunctionsUnderEmulator(t *testing.T) {
 // endpoints, and Lambda's own variables; a missing required value fails.
 func TestEnv(t *testing.T) {
 	fns := deploy.Current().MustAll()
-	values := map[string]string{deploy.EnvDynamoDBEndpoint: "http://127.0.0.1:8000", deploy.EnvSMTPAddr: "127.0.0.1:1025"}
-	for _, k := range append(deploy.CommonEnv, deploy.EnvMailFrom) {
+	values := map[string]string{deploy.EnvDynamoDBEndpoint: "http://127.0.0.1:8000", deploy.EnvSMTPAddr: "127.0.0.1:1025",
+		deploy.EnvS3Endpoint: "http://127.0.0.1:9000"}
+	for _, k := range append(deploy.CommonEnv, deploy.EnvMailFrom, deploy.EnvExportBucket) {
 		values[k] = "v-" + k
 	}
 	for _, f := range fns {
@@ -294,6 +295,10 @@ func TestEnv(t *testing.T) {
 		}
 		if got[deploy.EnvMailFrom] != f.SendsEmail || got[deploy.EnvSMTPAddr] != f.SendsEmail {
 			t.Errorf("%s: mail variables set %v/%v, sends email %v", f.Name, got[deploy.EnvMailFrom], got[deploy.EnvSMTPAddr], f.SendsEmail)
+		}
+		exports := f.Exports != deploy.NoExports
+		if got[deploy.EnvExportBucket] != exports || got[deploy.EnvS3Endpoint] != exports {
+			t.Errorf("%s: export variables set %v/%v, touches exports %v", f.Name, got[deploy.EnvExportBucket], got[deploy.EnvS3Endpoint], exports)
 		}
 		if !got["AWS_REGION"] || got[deploy.EnvAppIdleTimeout] {
 			t.Errorf("%s: env %v", f.Name, env)

@@ -1,7 +1,7 @@
 // Package deps builds what stream consumers and scheduled jobs are made
 // of (triggers.Deps) from an app. It is apart from package app so HTTP
-// functions link neither the triggers nor a mail client: only the mains
-// of the functions that send mail call WithMail, and only they link SES.
+// functions link neither the triggers nor a mail client; and only the
+// mains that name an option (Mail, Exports) link what it builds (SES, S3).
 package deps
 
 import (
@@ -20,24 +20,33 @@ import (
 	"github.com/orgplane/orgplane/shared/triggers"
 )
 
-// Of is the app's trigger dependencies, with no mail sender.
-func Of(a *app.App) triggers.Deps {
-	return triggers.Deps{Store: a.Store, AppURL: a.Config.AppURL, Now: time.Now, IdleTimeout: a.Config.IdleTimeout,
+// Option adds what only some consumers and jobs need.
+type Option func(*triggers.Deps, *app.App)
+
+// Of is the app's trigger dependencies, with what the options add (no
+// mail sender, no export bucket without them).
+func Of(a *app.App, opts ...Option) triggers.Deps {
+	d := triggers.Deps{Store: a.Store, AppURL: a.Config.AppURL, Now: time.Now, IdleTimeout: a.Config.IdleTimeout,
 		InviteSecret: invites.Secret(a.Config.InviteTokenSecret), BillingPeriod: a.Config.BillingPeriod}
+	for _, o := range opts {
+		o(&d, a)
+	}
+	return d
 }
 
-// WithMail is Of with the mail sender (NewMail), for the mains of the
-// functions that send mail: one that cannot build it exits at init.
-func WithMail(a *app.App) triggers.Deps {
-	d := Of(a)
+// Mail adds the mail sender (NewMail), for the functions that send mail:
+// one that cannot build it exits at init.
+func Mail(d *triggers.Deps, a *app.App) {
 	m, err := NewMail(context.Background(), a.Config)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "orgplane: mail:", err)
 		os.Exit(1)
 	}
 	d.Mail = m
-	return d
 }
+
+// Exports adds the export bucket, for the consumers that write exports.
+func Exports(d *triggers.Deps, a *app.App) { d.Exports = app.NewExportBucket(a.Config) }
 
 // DefaultLocalMailFrom is the sender over SMTP when MAIL_FROM is unset.
 const DefaultLocalMailFrom = "Orgplane <no-reply@orgplane.local>"

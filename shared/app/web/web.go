@@ -24,19 +24,34 @@ const TokenCacheSize = 1024
 // API builds the API server over the app's store. The verifier fetches the
 // issuer's key set on the first token (at most once a sandbox, again only
 // for a key id it has not seen), never at init.
-func API(a *app.App) *api.Server {
+func API(a *app.App, opts ...Option) *api.Server {
 	c := a.Config
 	verifier := &auth.Verifier{Issuer: c.Issuer, Audience: c.Audience,
 		Keys: &auth.RemoteJWKS{URL: c.JWKSURL, MinRefresh: time.Minute}, CacheSize: TokenCacheSize}
-	return &api.Server{Store: a.Store, Auth: verifier, Cursors: cursor.Codec{Secret: []byte(c.CursorSecret)}, Now: time.Now,
+	s := &api.Server{Store: a.Store, Auth: verifier, Cursors: cursor.Codec{Secret: []byte(c.CursorSecret)}, Now: time.Now,
 		InviteSecret: invites.Secret(c.InviteTokenSecret), BillingPeriod: c.BillingPeriod}
+	for _, o := range opts {
+		o(s, a)
+	}
+	return s
+}
+
+// Option adds what only some routes need.
+type Option func(*api.Server, *app.App)
+
+// Exports adds the export bucket's link signer, for the routes that link
+// to exports (it needs no S3 client).
+func Exports(s *api.Server, a *app.App) {
+	if l, ok := app.NewExportLinks(a.Config); ok {
+		s.Exports = l
+	}
 }
 
 // Route is the http.Handler of one HTTP route's function. With
 // app.Warmups it fetches the issuer's key set in the background; else
 // the first token fetches it (once per sandbox).
-func Route(a *app.App, name string) http.Handler {
-	s := API(a)
+func Route(a *app.App, name string, opts ...Option) http.Handler {
+	s := API(a, opts...)
 	if v, ok := s.Auth.(*auth.Verifier); ok {
 		if k, ok := v.Keys.(*auth.RemoteJWKS); ok && app.Warmups() {
 			go k.Prefetch(context.Background())
