@@ -78,7 +78,10 @@ func (s *Server) judgeKey(c *call, hash string, lookup func() (ddb.KeyAuth, orgs
 	}
 	c.principal = auth.Principal{UserID: k.ID, Name: k.Name}
 	c.key = &k
-	c.orgID, c.org, c.role = o.ID, o, k.Role()
+	if c.orgID == "" { // a catalog route: the key's own org (never beside a Query)
+		c.orgID = o.ID
+	}
+	c.org, c.role = o, k.Role()
 	c.member = orgs.Member{OrganizationID: o.ID, UserID: k.ID, Name: k.Name, Role: k.ID, Status: orgs.StatusActive}
 	switch {
 	case c.route.People:

@@ -291,7 +291,9 @@ func (s *Server) judgeMember(c *call, membership func() (orgs.Member, orgs.Organ
 	if !ok {
 		return fmt.Errorf("api: member %s of %s has unknown role %q", m.UserID, org, m.Role)
 	}
-	c.orgID, c.org, c.member, c.role = org, o, m, role
+	// c.orgID is the path's already: a list's Query reads it meanwhile
+	// (alongside), so admission does not write it.
+	c.org, c.member, c.role = o, m, role
 	if c.route.Permission != "" && !role.Can(c.route.Permission) {
 		return problem.New(problem.Forbidden, "Your role %q lacks the permission %q.", role.ID, c.route.Permission)
 	}
