@@ -11,5 +11,6 @@
 // (and that you replace before `sam local invoke -e`): {{TOKEN}}, an ID
 // token of the configured issuer (locally: POST /dev/token); {{ORG_ID}},
 // {{INVITATION_ID}} and {{NONCE}}, an organization, an invitation and one
-// of its send requests that exist in the table.
+// of its send requests that exist in the table; {{NOW}} and
+// {{WINDOW_START}}, a time (RFC 3339) and the epoch second of its minute.
 package events

@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -348,8 +349,8 @@ func (f *functions) stream(t *testing.T, name, consumer string) events.DynamoDBE
 		t.Fatal(err)
 	}
 	for _, rec := range ev.Records {
-		if !c.Filter.Match(rec) {
-			t.Fatalf("%s: record %s does not pass %s's filter %s", name, rec.EventID, consumer, c.Filter.Pattern())
+		if !c.Match(rec) {
+			t.Fatalf("%s: record %s does not pass %s's filters %v", name, rec.EventID, consumer, c.Patterns())
 		}
 	}
 	payload, err := json.Marshal(ev)
@@ -527,5 +528,34 @@ func TestStreamWalletLowBalance(t *testing.T) {
 	}
 	if msgs := f.mail.Messages(); len(msgs) != 1 || msgs[0].Subject != "Your Orgplane credits are running low" {
 		t.Fatalf("emails %+v, want one low-balance email", msgs)
+	}
+}
+
+func TestStreamUsage(t *testing.T) {
+	f := newFunctions(t)
+	org := f.call(t, "POST", "/organizations", `{"name":"Acme Robotics"}`)
+	f.vars["ORG_ID"] = org["id"].(string)
+	now := time.Now().UTC()
+	f.vars["NOW"] = now.Format(time.RFC3339Nano)
+	f.vars["WINDOW_START"] = strconv.FormatInt(now.Truncate(time.Minute).Unix(), 10)
+
+	// Delivered twice, as a retried batch would be: counted once.
+	for range 2 {
+		if got := failures(f.stream(t, "stream-usage.json", "count-usage")); len(got) != 0 {
+			t.Fatalf("failures %v, want none", got)
+		}
+	}
+	a := f.call(t, "GET", "/organizations/"+f.vars["ORG_ID"]+"/analytics?months=1", "")
+	got, err := json.Marshal(a["monthly"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`[{"active_api_keys":1,"api_rejected":{"budget":0,"invalid":0,"rate_limited":1},`+
+		`"api_requests":{"ai_agent":0,"standard":2},"credits_spent":40,"end":"%s","members_joined":0,"month":"%s",`+
+		`"partial":true,"projects_created":1,"projects_deleted":0,"start":"%s"}]`,
+		time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339), now.Format("2006-01"),
+		time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339))
+	if string(got) != want {
+		t.Errorf("monthly\n got %s\nwant %s", got, want)
 	}
 }

@@ -72,10 +72,12 @@
 	build-GetActivityExportFunction \
 	build-CreateMyExportFunction \
 	build-GetMyExportFunction \
+	build-GetAnalyticsFunction \
 	build-CreateWalletFunction \
 	build-SendInvitationFunction \
 	build-SendBillingEmailFunction \
 	build-BuildExportFunction \
+	build-CountUsageFunction \
 	build-StopIdleAppsFunction \
 	build-RenewSubscriptionsFunction
 
@@ -148,9 +150,11 @@ build-CreateActivityExportFunction: ; $(call sam_build,create-activity-export)
 build-GetActivityExportFunction: ; $(call sam_build,get-activity-export)
 build-CreateMyExportFunction: ; $(call sam_build,create-my-export)
 build-GetMyExportFunction: ; $(call sam_build,get-my-export)
+build-GetAnalyticsFunction: ; $(call sam_build,get-analytics)
 build-CreateWalletFunction: ; $(call sam_build,create-wallet)
 build-SendInvitationFunction: ; $(call sam_build,send-invitation)
 build-SendBillingEmailFunction: ; $(call sam_build,send-billing-email)
 build-BuildExportFunction: ; $(call sam_build,build-export)
+build-CountUsageFunction: ; $(call sam_build,count-usage)
 build-StopIdleAppsFunction: ; $(call sam_build,stop-idle-apps)
 build-RenewSubscriptionsFunction: ; $(call sam_build,renew-subscriptions)

@@ -150,8 +150,11 @@ func (f Function) Describe() string {
 	case HTTP:
 		return f.Route.Method + " " + f.Route.Path
 	case Stream:
-		return "the table's stream (" + strings.Join(f.Consumer.Filter.EventNames, ", ") + " of " +
-			strings.Join(f.Consumer.Filter.ItemTypes, ", ") + ")"
+		var what []string
+		for _, flt := range f.Consumer.Filters() {
+			what = append(what, strings.Join(flt.EventNames, ", ")+" of "+strings.Join(flt.ItemTypes, ", "))
+		}
+		return "the table's stream (" + strings.Join(what, "; ") + ")"
 	case Schedule:
 		return "the schedule " + f.Schedule.Expression()
 	}

@@ -5,7 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"runtime"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/orgplane/orgplane/infra/deploy"
@@ -96,4 +99,50 @@ func sizeReport(names []string, sizes map[string]int64) string {
 		r += fmt.Sprintf("%-28s %6.2f MB  %3.0f%% of budget\n", n, float64(sizes[n])/1e6, 100*float64(sizes[n])/MaxFunctionBytes)
 	}
 	return r
+}
+
+// TestTriggerLinksItsOwnAlone builds one trigger function (unstripped, for
+// this host) and fails when another trigger's constructor is linked into
+// it: the trigger lists must stay statically initialized (see
+// triggers.StreamConsumer.WritePartitions), or every consumer lands in
+// every function. About 3 s with a warm build cache.
+func TestTriggerLinksItsOwnAlone(t *testing.T) {
+	var triggers []deploy.Function
+	for _, f := range mustAll(t, deploy.Current()) {
+		if f.Kind != deploy.HTTP {
+			triggers = append(triggers, f)
+		}
+	}
+	if len(triggers) < 2 {
+		t.Skip("fewer than two triggers: nothing to keep apart")
+	}
+	constructor := func(f deploy.Function) string {
+		var fn any
+		if f.Kind == deploy.Stream {
+			fn = f.Consumer.New
+		} else {
+			fn = f.Schedule.New
+		}
+		return runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
+	}
+	own := triggers[0]
+	bin := filepath.Join(t.TempDir(), own.Name)
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./"+functionsDir+"/"+own.Name)
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command("go", "tool", "nm", bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms := string(out)
+	// (Its own constructor may be inlined into main; another's, held in
+	// a list as a func value, would have a symbol of its own.)
+	for _, f := range triggers[1:] {
+		if c := constructor(f); strings.Contains(syms, " "+c+"\n") {
+			t.Errorf("%s links %s (the constructor of %s): a trigger list is initialized at run time", own.Name, c, f.Name)
+		}
+	}
 }

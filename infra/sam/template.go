@@ -13,6 +13,7 @@ import (
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/exports"
 	"github.com/orgplane/orgplane/shared/table"
+	"github.com/orgplane/orgplane/shared/triggers"
 )
 
 // Paths of the generated files, relative to the repository root.
@@ -263,10 +264,23 @@ func failureQueueID(f deploy.Function) string {
 
 func functionResource(f deploy.Function) mapping {
 	tablePolicy := "DynamoDBReadPolicy"
-	if f.Writes {
+	var writeOnly []string // the partitions a confined writer may write
+	if f.Kind == deploy.Stream {
+		writeOnly = f.Consumer.Partitions()
+	}
+	if f.Writes && len(writeOnly) == 0 {
 		tablePolicy = "DynamoDBCrudPolicy"
 	}
 	policies := list{mapping{{tablePolicy, mapping{{"TableName", ref(tableID)}}}}}
+	if f.Writes && len(writeOnly) > 0 {
+		// As in the CDK stack: writes only in the consumer's partitions.
+		policies = append(policies, mapping{{"Statement", list{mapping{
+			{"Effect", "Allow"},
+			{"Action", list{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}},
+			{"Resource", getAtt(tableID, "Arn")},
+			{"Condition", mapping{{"ForAllValues:StringLike", mapping{{"dynamodb:LeadingKeys", partitions(writeOnly)}}}}},
+		}}}})
+	}
 	if f.Kind == deploy.HTTP && !f.Writes {
 		// As in the CDK stack: an API key's rate-limit windows and last use
 		// are written even by a read-only route, and nothing else.
@@ -310,7 +324,7 @@ func functionResource(f deploy.Function) mapping {
 			{"MaximumRecordAgeInSeconds", int(c.RecordAge().Seconds())},
 			{"BisectBatchOnFunctionError", true},
 			{"FunctionResponseTypes", list{"ReportBatchItemFailures"}},
-			{"FilterCriteria", mapping{{"Filters", list{mapping{{"Pattern", c.Filter.Pattern()}}}}}},
+			{"FilterCriteria", mapping{{"Filters", filters(*c)}}},
 			{"DestinationConfig", mapping{{"OnFailure", mapping{
 				{"Type", "SQS"},
 				{"Destination", getAtt(failureQueueID(f), "Arn")},
@@ -372,10 +386,22 @@ func Makefile(fns []deploy.Function) []byte {
 }
 
 // keyUsePartitions are ddb.KeyUsePartitions as a template list.
-func keyUsePartitions() list {
+func keyUsePartitions() list { return partitions(ddb.KeyUsePartitions) }
+
+// partitions are LeadingKeys patterns as a template list.
+func partitions(patterns []string) list {
 	var l list
-	for _, p := range ddb.KeyUsePartitions {
+	for _, p := range patterns {
 		l = append(l, p)
 	}
 	return l
+}
+
+// filters are a stream consumer's FilterCriteria.Filters.
+func filters(c triggers.StreamConsumer) list {
+	var out list
+	for _, p := range c.Patterns() {
+		out = append(out, mapping{{"Pattern", p}})
+	}
+	return out
 }

@@ -10,8 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/orgplane/orgplane/shared/ddblocal"
-	"github.com/orgplane/orgplane/shared/ddbtest"
 	"github.com/orgplane/orgplane/shared/exportjob"
 	"github.com/orgplane/orgplane/shared/invitemail"
 	"github.com/orgplane/orgplane/shared/invites"
@@ -43,20 +41,10 @@ type flowEnv struct {
 
 func newFlowEnv(t *testing.T) *flowEnv {
 	t.Helper()
-	ctx := context.Background()
 	clk := testkit.NewClock(time.Now())
 	e := newEnvAt(t, clk.Now)
-	store, db, tableName := e.store, e.db, e.store.Table
-	streams, err := ddblocal.NewStreamsClient(ctx, ddbtest.Endpoint(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reader, err := tablestream.NewReader(ctx, db, streams, tableName, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &flowEnv{env: e, clock: clk, reader: reader}
-	f.deps = triggers.Deps{Store: store, AppURL: testAppURL, Now: clk.Now, InviteSecret: testInviteSecret, Exports: e.exports,
+	f := &flowEnv{env: e, clock: clk, reader: testkit.StreamReader(t, e.db, e.store.Table)}
+	f.deps = triggers.Deps{Store: e.store, AppURL: testAppURL, Now: clk.Now, InviteSecret: testInviteSecret, Exports: e.exports,
 		Mail: testkit.Sender{SendFunc: func(_ context.Context, m mail.Message) (string, error) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
@@ -66,11 +54,17 @@ func newFlowEnv(t *testing.T) *flowEnv {
 	return f
 }
 
-// deliver runs this stream consumers (create-wallet,
-// send-invitation, build-export) on everything written to the table since the last
-// delivery, through their filters as the event source mappings would,
-// redelivering batches with reported failures. It returns the mail sent.
+// deliver runs the create-wallet, send-invitation and build-export stream
+// consumers on everything written to the table since the last delivery,
+// through their filters as the event source mappings would, redelivering
+// batches with reported failures. It returns the mail sent.
 func (f *flowEnv) deliver(t *testing.T) []mail.Message {
+	t.Helper()
+	return f.deliverTo(t, walletstream.Name, invitemail.Name, exportjob.Name)
+}
+
+// deliverTo is deliver to the named consumers.
+func (f *flowEnv) deliverTo(t *testing.T, consumers ...string) []mail.Message {
 	t.Helper()
 	f.mu.Lock()
 	before := len(f.mailbox)
@@ -83,14 +77,14 @@ func (f *flowEnv) deliver(t *testing.T) []mail.Message {
 		}
 		recs = append(recs, got...)
 	}
-	for _, name := range []string{walletstream.Name, invitemail.Name, exportjob.Name} {
+	for _, name := range consumers {
 		c, ok := triggers.FindStream(name)
 		if !ok {
 			t.Fatalf("no stream consumer %s", name)
 		}
 		var ev events.DynamoDBEvent
 		for _, r := range recs {
-			if c.Filter.Match(r) {
+			if c.Match(r) {
 				ev.Records = append(ev.Records, r)
 			}
 		}

@@ -104,7 +104,7 @@ func keyRefused(c *call, code problem.Code, detail string) error {
 // limiter fails open (money never does) and says so in the log.
 func (s *Server) limit(c *call, k apikeys.Key, plan string) error {
 	policies := apikeys.Policies(plan, k.Type)
-	windows, err := s.Store.CountRequest(c.ctx(), k.ID, policies, c.at)
+	windows, err := s.Store.CountRequest(c.ctx(), k, policies, c.at)
 	var limited *ddb.RateLimited
 	switch {
 	case errors.As(err, &limited):
@@ -122,6 +122,9 @@ func (s *Server) limit(c *call, k apikeys.Key, plan string) error {
 	h.Set("RateLimit", strings.Join(state, ", "))
 	if limited == nil {
 		return nil
+	}
+	if err := s.Store.CountRefusal(c.ctx(), k, policies, c.at); err != nil {
+		slog.WarnContext(c.ctx(), "rate-limited request not counted in usage", "key", k.ID, "err", err)
 	}
 	var wait time.Duration
 	names := make([]string, len(limited.Violated))

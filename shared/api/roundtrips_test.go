@@ -62,6 +62,8 @@ var readCosts = map[string]struct {
 	"list-activity-exports": {readCost{2, 2}, readCost{2, 2}, 403},
 	"get-activity-export":   {readCost{2, 2}, readCost{2, 2}, 403},
 	"get-my-export":         {readCost{1, 1}, readCost{0, 0}, 403},
+	// Admission, then one Query of the months' usage items.
+	"get-analytics": {readCost{2, 2}, readCost{2, 2}, 403},
 }
 
 // TestRoundTrips serves every GET route of the route list once and counts

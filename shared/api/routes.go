@@ -118,7 +118,7 @@ func (r Route) Timeout() int {
 
 // Routes is every HTTP route of Orgplane: one list, kept in a few files
 // by area so each area's routes sit beside its handlers.
-var Routes = slices.Concat(coreRoutes, invitationRoutes, apiKeyRoutes, walletRoutes, appRoutes, insightRoutes, exportRoutes)
+var Routes = slices.Concat(coreRoutes, invitationRoutes, apiKeyRoutes, walletRoutes, appRoutes, insightRoutes, exportRoutes, analyticsRoutes)
 
 // coreRoutes are me, organizations, projects, members and roles.
 var coreRoutes = []Route{

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -181,6 +182,9 @@ func (s *Server) post(c *call, p credits.Posting) error {
 	}
 	e, replayed, err := s.Store.Post(c.ctx(), c.orgID, &c.member, p, idem, within...)
 	if errors.Is(err, ddb.ErrBudgetExceeded) {
+		if err := s.Store.CountBudgetRefusal(c.ctx(), c.orgID, within[0]); err != nil {
+			slog.WarnContext(c.ctx(), "refused charge not counted in usage", "key", c.key.ID, "err", err)
+		}
 		return problem.New(problem.BudgetExceeded, "The AI agent key's credit budget (%d a %s) does not cover %d more credits.",
 			c.key.CreditBudget.Amount, c.key.CreditBudget.Period, p.Amount)
 	}

@@ -53,6 +53,7 @@ func organization() map[string]any {
 		"branding":                 map[string]any{"primary_color": "#1a2b3c"},
 		"notification_preferences": map[string]any{"invitations": true},
 		"billing_email":            nil,
+		"billing":                  map[string]any{"email": nil, "company_name": nil, "address": nil, "tax_id": nil},
 		"plan":                     "free",
 		"member_count":             1,
 		"pending_invitation_count": 0,
@@ -215,6 +216,11 @@ func TestOperations(t *testing.T) {
 		{"get-activity-export", "GET", "/organizations/{org}/activity/exports/{export}"},
 		{"create-my-export", "POST", "/me/exports"},
 		{"get-my-export", "GET", "/me/exports/{export}"},
+		{"get-my-notifications", "GET", "/organizations/{org}/members/me/notifications"},
+		{"set-my-notifications", "PUT", "/organizations/{org}/members/me/notifications"},
+		{"list-activity", "GET", "/organizations/{org}/activity"},
+		{"get-dashboard", "GET", "/organizations/{org}/dashboard"},
+		{"get-analytics", "GET", "/organizations/{org}/analytics"},
 	}
 	spec := Load(t)
 	got := map[string]Operation{}

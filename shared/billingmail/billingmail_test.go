@@ -167,3 +167,26 @@ func TestLowBalanceThroughMailDev(t *testing.T) {
 		t.Fatalf("MailDev holds %+v", got)
 	}
 }
+
+// TestLowBalanceHonoursNotificationChoices: an owner who turned off
+// low-balance mail gets none, but cannot turn off the past-due notice.
+func TestLowBalanceHonoursNotificationChoices(t *testing.T) {
+	f := newFixture(t, 3000)
+	ctx := context.Background()
+	owners, _, err := f.store.ListMembers(ctx, f.org, ddb.MemberFilter{}, ddb.Page{Limit: 5})
+	if err != nil || len(owners) != 1 {
+		t.Fatalf("owners %v, %v", owners, err)
+	}
+	if _, err := f.store.SetNotifications(ctx, owners[0], orgs.EmailPrefs{orgs.NotifyLowBalance: false, orgs.NotifyBilling: false}); err != nil {
+		t.Fatal(err)
+	}
+	f.post(t, credits.Charge, 1500) // 1500: crosses the 2000 threshold
+	f.deliver(t, 1, 1)
+	if msgs := f.outbox.Messages(); len(msgs) != 0 {
+		t.Fatalf("%d low-balance emails to an owner who turned them off", len(msgs))
+	}
+	n, to, err := f.store.NoticeRecipients(ctx, ddb.PastDueNotice(f.org, f.clock.Now()))
+	if err != nil || n.ID != f.org || len(to) != 1 || to[0] != "owner@low.test" {
+		t.Fatalf("past-due recipients %v (%v): an owner cannot turn off billing mail", to, err)
+	}
+}

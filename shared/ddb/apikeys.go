@@ -418,3 +418,14 @@ type KeyBudget struct {
 	PeriodStart time.Time
 	Limit       int64
 }
+
+// CountBudgetRefusal records, on the key's spend item for the period, one
+// charge refused for the budget (402): the usage consumer's only source
+// for them, one UpdateItem per refused charge.
+func (s *Store) CountBudgetRefusal(ctx context.Context, orgID string, b KeyBudget) error {
+	refused := newUpdate().add(1, "refused").setValue("type", TypeKeySpend).setValue("ttl", spendExpiry(b))
+	return s.updateItem(ctx, key(orgPK(orgID), keySpendSK(b.KeyID, b.PeriodStart)), refused, nil, nil, nil)
+}
+
+// spendExpiry is when a key's spend item may go: well after its period.
+func spendExpiry(b KeyBudget) int64 { return b.PeriodStart.AddDate(0, 2, 0).Unix() }

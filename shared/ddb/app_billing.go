@@ -142,7 +142,7 @@ func (s *Store) renewApp(ctx context.Context, orgID, appID string, now time.Time
 		Note("charged", nil, e.Amount)))
 	if inst.Status == apps.Stopped && inst.StopReason == apps.StopUnpaid {
 		t.update(appKey(orgID, appID), startExpr(appID, s.now()), versionIs(inst.Version), ErrSubscriptionChanged).
-			logApp(inst, apps.Started, apps.StartedByPayment, nil, actor, s.now())
+			logApp(inst, apps.Started, apps.StartedByPayment, nil, nil, actor, s.now())
 	}
 	err = t.run(ctx)
 	var short ShortError
@@ -169,7 +169,7 @@ func (s *Store) renewApp(ctx context.Context, orgID, appID string, now time.Time
 			Note("billing_status", b.Status, AppUnpaid)))
 	if inst.StopReason != apps.StopUnpaid {
 		t.update(appKey(orgID, appID), stopExpr(apps.StopUnpaid, s.now()), versionIs(inst.Version), ErrSubscriptionChanged).
-			logApp(inst, apps.StoppedEvent, apps.StopUnpaid, nil, actor, s.now())
+			logApp(inst, apps.StoppedEvent, apps.StopUnpaid, nil, nil, actor, s.now())
 	}
 	if err := ignoreChanged(t.run(ctx)); err != nil {
 		return "", err

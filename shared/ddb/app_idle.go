@@ -72,7 +72,7 @@ func (s *Store) stopIdleBatch(ctx context.Context, pending []IdleApp, actor apps
 		for _, a := range pending {
 			t.update(appKey(a.OrganizationID, a.ID), stopExpr(apps.StopIdle, now),
 				attrIs("status", apps.Running).and(attrIs("last_active_at", a.lastActive)), idleSkip{a.ID}).
-				logApp(apps.Instance{ID: a.ID, OrganizationID: a.OrganizationID}, apps.StoppedEvent, apps.StopIdle, nil, actor, now)
+				logApp(apps.Instance{ID: a.ID, OrganizationID: a.OrganizationID}, apps.StoppedEvent, apps.StopIdle, nil, nil, actor, now)
 		}
 		failed, err := t.runAll(ctx)
 		if len(failed) == 0 {

@@ -36,7 +36,7 @@ func (s *Store) StopApp(ctx context.Context, by orgs.Member, appID string) (apps
 		now := s.now()
 		err = s.txn().
 			update(appKey(orgID, appID), stopExpr(apps.StopManual, now), versionIs(cur.Version), errAppChanged).
-			logApp(cur, apps.StoppedEvent, apps.StopManual, nil, actor, now).
+			logApp(cur, apps.StoppedEvent, apps.StopManual, nil, nil, actor, now).
 			actorHolds(by).
 			run(ctx)
 		if !errors.Is(err, errAppChanged) {
@@ -140,7 +140,7 @@ func (s *Store) start(ctx context.Context, cur apps.Instance, c cond, kind, reas
 	now := s.now()
 	t := s.txn().
 		update(appKey(cur.OrganizationID, cur.ID), startExpr(cur.ID, now), c, errAppChanged).
-		logApp(cur, kind, reason, nil, actor, now)
+		logApp(cur, kind, reason, nil, nil, actor, now)
 	if by != nil {
 		t.actorHolds(*by)
 	}

@@ -3,8 +3,6 @@ package ddb
 import (
 	"context"
 	"hash/fnv"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -120,9 +118,8 @@ type appEventRecord struct {
 // event that records the same change, to the transaction that makes it.
 // The app's log names the fields that changed; the activity event also
 // says from what to what, except for env values, which may be secrets.
-func (t *txn) logApp(i apps.Instance, kind, reason string, changes activity.Changes, actor apps.Actor, at time.Time) *txn {
+func (t *txn) logApp(i apps.Instance, kind, reason string, fields []string, changes activity.Changes, actor apps.Actor, at time.Time) *txn {
 	ulid := ids.ULID(at)
-	fields := slices.Sorted(maps.Keys(changes))
 	if kind == apps.StoppedEvent {
 		changes = activity.Changes{}.Note("status", apps.Running, apps.Stopped).Note("stop_reason", nil, reason)
 	}
@@ -209,7 +206,7 @@ func (s *Store) InstallApp(ctx context.Context, in NewApp) (apps.Instance, error
 	t := s.txn().
 		update(orgKey(orgID), s.counters(counts{apps: 1}), orgActive.and(roomFor(appRoom)), orgGoneOr(QuotaError{appRoom.resource})).
 		put(marshal(newAppRecord(i)), notExists, nil).
-		logApp(i, apps.Installed, "", nil, actor, now).
+		logApp(i, apps.Installed, "", nil, nil, actor, now).
 		actorHolds(in.By)
 	if in.Price > 0 {
 		t.put(marshal(newAppBilling(i, in.Billing, in.Price, now)), notExists, nil)
@@ -283,7 +280,7 @@ func (s *Store) UpdateApp(ctx context.Context, by orgs.Member, current apps.Inst
 	u.setValue("updated_at", stamp(now)).bump()
 	err := s.txn().
 		update(appKey(current.OrganizationID, current.ID), u, versionIs(current.Version), goneOrChanged).
-		logApp(next, apps.SettingsChanged, "", appChanges(current, next, p.Changes), appActorOf(by), now).
+		logApp(next, apps.SettingsChanged, "", p.Changes, appChanges(current, next, p.Changes), appActorOf(by), now).
 		actorHolds(by).
 		run(ctx)
 	if err != nil {

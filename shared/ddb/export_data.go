@@ -44,6 +44,7 @@ const (
 	SectionAppBilling   = "app_billing"
 	SectionAppLog       = "app_log"
 	SectionActivity     = "activity"
+	SectionUsage        = "usage"
 	SectionExports      = "exports"
 )
 
@@ -95,6 +96,7 @@ var exportShapes = map[string]exportShape{
 				}
 			}
 		}},
+	TypeUsageMonth: {section: SectionUsage, fields: append([]string{"month"}, usageCounterAttrs()...)},
 	TypeExport: {section: SectionExports, fields: []string{"id", "kind", "status", "format", "user_id", "created_at",
 		"finished_at", "size", "records"}},
 }
@@ -112,6 +114,8 @@ var notExported = map[string]string{
 	TypeBillingNotice:   "a mail claim marker",
 	TypeExportLock:      "the lock of the export being built",
 	TypeUser:            "a person's profile: in their own export, not their orgs'",
+	TypeActiveKeyMark:   "a mark that a key is counted in a month's active keys; the count is in the month's usage",
+	TypeUsageGuard:      "a stream record's guard, outside the org's partitions",
 }
 
 // ExportData is what an export holds, by section: each item's allowed

@@ -74,7 +74,7 @@ func TestEveryOrgPartitionIsExported(t *testing.T) {
 		read[pk] = true
 	}
 	builders := map[string]func(string) string{
-		"orgPK": orgPK, "ledgerPK": ledgerPK, "appLogPK": appLogPK, "activityPK": activityPK,
+		"orgPK": orgPK, "ledgerPK": ledgerPK, "appLogPK": appLogPK, "activityPK": activityPK, "usagePK": usagePK,
 		"projectListPK": projectListPK,
 	}
 	indexOnly := map[string]bool{"projectListPK": true}

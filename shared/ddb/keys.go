@@ -3,6 +3,7 @@ package ddb
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -44,6 +45,9 @@ import (
 //	activity export   ORG#<org>                   ACTIVITYEXPORT#<exp>        ttl 7 days; the filtered activity as CSV or JSON Lines
 //	export lock       ORG#<org> | USER#<user>     EXPORTLOCK                  the one export being built for the org or person; ttl
 //	personal export   USER#<user>                 EXPORT#<exp>                ttl 7 days; a person's own data across their orgs
+//	monthly usage     ORG#<org>#USAGE             <yyyy-mm>                   counters, fed by the usage stream consumer; ttl
+//	active key mark   ORG#<org>#USAGE             KEY#<yyyy-mm>#<key>         the key is counted among the month's active keys; ttl
+//	usage guard       USAGEEVT#<stream event id>  GUARD                       the stream record was counted; ttl
 //
 // Items that own a lookup item elsewhere (an invitation's token lookup)
 // name it in lookup_pk/lookup_sk, so deleting an org finds every lookup
@@ -63,11 +67,12 @@ func projectListPK(org string) string { return "ORG#" + org + "#PROJECTS" }
 func ledgerPK(org string) string      { return "ORG#" + org + "#LEDGER" }
 func appLogPK(org string) string      { return "ORG#" + org + "#APPLOG" }
 func activityPK(org string) string    { return "ORG#" + org + "#ACTIVITY" }
+func usagePK(org string) string       { return "ORG#" + org + "#USAGE" }
 
 // sidePartitions are the org's append-only partitions beside ORG#<org>,
 // which deleting the org purges first.
 func sidePartitions(org string) []string {
-	return []string{ledgerPK(org), appLogPK(org), activityPK(org)}
+	return []string{ledgerPK(org), appLogPK(org), activityPK(org), usagePK(org)}
 }
 
 const (
@@ -128,6 +133,24 @@ func keySpendSK(key string, period time.Time) string {
 	return "KEYSPEND#" + key + "#" + period.UTC().Format("2006-01-02")
 }
 func rateWindowPK(key string) string { return "RL#" + key }
+
+// keySpendOf reads a key spend's sort key back: its key and period.
+func keySpendOf(sk string) (key string, period time.Time, ok bool) {
+	rest, ok := strings.CutPrefix(sk, "KEYSPEND#")
+	i := strings.LastIndex(rest, "#")
+	if !ok || i < 0 {
+		return "", time.Time{}, false
+	}
+	period, err := time.Parse("2006-01-02", rest[i+1:])
+	return rest[:i], period, err == nil
+}
+
+// rateWindowStart reads a rate window's sort key back: its start.
+func rateWindowStart(sk string) (time.Time, bool) {
+	_, start, ok := strings.Cut(sk, "#")
+	sec, err := strconv.ParseInt(start, 10, 64)
+	return time.Unix(sec, 0).UTC(), ok && err == nil
+}
 func rateWindowSK(policy string, start time.Time) string {
 	return policy + "#" + strconv.FormatInt(start.Unix(), 10)
 }
@@ -137,10 +160,17 @@ func rateWindowSK(policy string, start time.Time) string {
 // route: its rate-limit windows and its lookup's last use.
 var KeyUsePartitions = []string{"RL#*", "APIKEY#*"}
 
+// UsagePartitions are the partitions (as dynamodb:LeadingKeys patterns)
+// the usage stream consumer writes: the orgs' usage and the guards.
+var UsagePartitions = []string{"ORG#*#USAGE", "USAGEEVT#*"}
+
+// UsageWritePartitions returns UsagePartitions (for triggers' static list).
+func UsageWritePartitions() []string { return UsagePartitions }
+
 // orgPartitions are every table partition that holds an org's data (its
 // GDPR export reads them all; a new partition of the org goes here).
 func orgPartitions(org string) []string {
-	return []string{orgPK(org), ledgerPK(org), appLogPK(org), activityPK(org)}
+	return []string{orgPK(org), ledgerPK(org), appLogPK(org), activityPK(org), usagePK(org)}
 }
 
 // Export jobs: an org's under its partition (GDPR and activity exports
@@ -158,6 +188,15 @@ func activitySK(event string) string { return event }
 // The ledger partition's items.
 func ledgerEntrySK(ulid string) string    { return "TXN#" + ulid }
 func idempotencySK(keyHash string) string { return "IDEM#" + keyHash }
+
+// Monthly usage: a month's counters sort as "2006-01", before every
+// active key mark ("KEY#…"), so a range of months is one Query. A stream
+// record's guard has a partition of its own: guards are written at the
+// rate of the stream and hold nothing of the org.
+func activeKeySK(month, key string) string { return "KEY#" + month + "#" + key }
+func usageGuardPK(eventID string) string   { return "USAGEEVT#" + eventID }
+
+const usageGuardSK = "GUARD"
 
 // Running app instances on GSI2, sharded (see RunningShards).
 func runningPK(shard int) string                { return fmt.Sprintf("RUNNING#%02d", shard) }
@@ -197,6 +236,9 @@ const (
 	TypeActivity        = "activity"
 	TypeExport          = "export"
 	TypeExportLock      = "export_lock"
+	TypeUsageMonth      = "usage_month"
+	TypeActiveKeyMark   = "usage_active_key"
+	TypeUsageGuard      = "usage_guard"
 )
 
 // Attributes by which an item names a lookup item it owns elsewhere (an

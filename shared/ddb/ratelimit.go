@@ -37,17 +37,18 @@ type windowFull struct{ policy apikeys.Policy }
 
 func (windowFull) Error() string { return "ddb: window full" }
 
-// CountRequest counts one request of keyID against each policy at now. It
+// CountRequest counts one request of key k against each policy at now. It
 // returns every window's state, or *RateLimited (with the windows as they
 // stand) when any policy is exhausted, counting nothing then. One policy
 // costs one UpdateItem; two cost a transaction and a read of the counts.
-func (s *Store) CountRequest(ctx context.Context, keyID string, policies []apikeys.Policy, now time.Time) ([]Window, error) {
+func (s *Store) CountRequest(ctx context.Context, k apikeys.Key, policies []apikeys.Policy, now time.Time) ([]Window, error) {
+	keyID := k.ID
 	windows := make([]Window, len(policies))
 	count := func(i int) (map[string]types.AttributeValue, *update, cond) {
 		p := policies[i]
 		start := p.WindowStart(now)
 		windows[i] = Window{Policy: p, Reset: start.Add(p.Window)}
-		u := newUpdate().add(1, "n").setValue("type", TypeRateWindow).setValue("ttl", start.Add(p.Window+time.Hour).Unix())
+		u := windowUpdate(k, i, start.Add(p.Window)).add(1, "n")
 		room := absent("n").or(func(e *expr) string { return e.name("n") + " < " + e.value(num(p.Quota)) })
 		return key(rateWindowPK(keyID), rateWindowSK(p.Name, start)), u, room
 	}
@@ -109,4 +110,31 @@ func (s *Store) windowsAfter(ctx context.Context, keyID string, windows []Window
 		}
 	}
 	return windows, nil
+}
+
+// windowUpdate is the update of a key's window of its i-th policy ending
+// at end. The first policy's window (every key's minute) is the key's
+// metered window: it names the key's org and type, and the usage stream
+// consumer counts admitted and refused requests from its changes alone,
+// so an agent key's request, counted in two windows, is one request.
+func windowUpdate(k apikeys.Key, i int, end time.Time) *update {
+	u := newUpdate().setValue("type", TypeRateWindow).setValue("ttl", end.Add(time.Hour).Unix())
+	if i == 0 {
+		u.setValue("organization_id", k.OrganizationID).setValue("key_type", k.Type)
+	}
+	return u
+}
+
+// CountRefusal records, on the key's metered window, one request refused
+// for its rate limits (429): the usage consumer's only source for them, one
+// UpdateItem per refused request. The window's count of admitted requests
+// is left as it is.
+func (s *Store) CountRefusal(ctx context.Context, k apikeys.Key, policies []apikeys.Policy, now time.Time) error {
+	if len(policies) == 0 {
+		return nil
+	}
+	p := policies[0]
+	start := p.WindowStart(now)
+	return s.updateItem(ctx, key(rateWindowPK(k.ID), rateWindowSK(p.Name, start)),
+		windowUpdate(k, 0, start.Add(p.Window)).add(1, "limited"), nil, nil, nil)
 }

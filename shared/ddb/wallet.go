@@ -237,7 +237,7 @@ func (s *Store) Post(ctx context.Context, orgID string, by *orgs.Member, p credi
 			return credits.Entry{}, false, ErrBudgetExceeded
 		}
 		spend := newUpdate().add(p.Amount, "spent").setValue("type", TypeKeySpend).
-			setValue("ttl", b.PeriodStart.AddDate(0, 2, 0).Unix())
+			setValue("ttl", spendExpiry(b))
 		t.update(key(orgPK(orgID), keySpendSK(b.KeyID, b.PeriodStart)), spend,
 			absent("spent").or(atMost("spent", b.Limit-p.Amount)), ErrBudgetExceeded)
 	}

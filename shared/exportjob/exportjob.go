@@ -128,7 +128,7 @@ var singleSections = map[string]bool{ddb.SectionOrganization: true, ddb.SectionW
 // sections is the order of an org export's sections.
 var sections = []string{ddb.SectionOrganization, ddb.SectionRoles, ddb.SectionMembers, ddb.SectionInvitations,
 	ddb.SectionProjects, ddb.SectionAPIKeys, ddb.SectionAPIKeySpend, ddb.SectionWallet, ddb.SectionLedger,
-	ddb.SectionSubscription, ddb.SectionApps, ddb.SectionAppBilling, ddb.SectionAppLog, ddb.SectionActivity, ddb.SectionExports}
+	ddb.SectionSubscription, ddb.SectionApps, ddb.SectionAppBilling, ddb.SectionAppLog, ddb.SectionActivity, ddb.SectionUsage, ddb.SectionExports}
 
 func (b *Builder) organization(ctx context.Context, j exports.Job) ([]byte, int, error) {
 	data, err := b.Store.ExportOrganization(ctx, j.OrganizationID)

@@ -53,7 +53,7 @@ func newFixture(tb testing.TB) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, _, err := store.EnsureWallet(ctx, o.ID); err != nil {
+	if _, _, err := store.EnsureWallet(ctx, o.ID, nil); err != nil {
 		tb.Fatal(err)
 	}
 	m, _, err := store.MemberAndOrg(ctx, o.ID, u.ID)

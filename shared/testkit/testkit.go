@@ -12,7 +12,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/orgplane/orgplane/shared/ddblocal"
+	"github.com/orgplane/orgplane/shared/ddbtest"
 	"github.com/orgplane/orgplane/shared/mail"
 	"github.com/orgplane/orgplane/shared/tablestream"
 )
@@ -69,6 +72,22 @@ func (o *Outbox) Messages() []mail.Message {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return append([]mail.Message(nil), o.sent...)
+}
+
+// StreamReader opens a reader of a test table's stream from its start
+// (DynamoDB Local's Streams API at the test endpoint).
+func StreamReader(tb testing.TB, db *dynamodb.Client, table string) *tablestream.Reader {
+	tb.Helper()
+	ctx := context.Background()
+	streams, err := ddblocal.NewStreamsClient(ctx, ddbtest.Endpoint(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r, err := tablestream.NewReader(ctx, db, streams, table, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
 }
 
 // Batch reads the table's stream until it holds n records that match

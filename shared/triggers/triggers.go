@@ -23,6 +23,7 @@ import (
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/mail"
 	"github.com/orgplane/orgplane/shared/renewal"
+	"github.com/orgplane/orgplane/shared/usagestream"
 	"github.com/orgplane/orgplane/shared/walletstream"
 )
 
@@ -74,6 +75,10 @@ func (f Filter) Match(rec events.DynamoDBEventRecord) bool {
 type StreamConsumer struct {
 	Name   string
 	Filter Filter
+	// MoreFilters are ORed with Filter, as the event source mapping's
+	// further filters (Lambda allows five by default): a consumer that
+	// needs a REMOVE's old image beside an INSERT's new one.
+	MoreFilters []Filter
 	// BatchSize is the most records per invocation; zero means
 	// DefaultBatchSize.
 	BatchSize int
@@ -85,6 +90,13 @@ type StreamConsumer struct {
 	// Writes is false for consumers that only read the table; their
 	// functions get read-only table access.
 	Writes bool
+	// WritePartitions, when set, confine a writing consumer's writes to
+	// the partitions the dynamodb:LeadingKeys patterns it returns name
+	// (see Partitions). A function, not a slice: the lists must stay
+	// statically initialized (no field read from another package's
+	// variable), or their initialization would link every consumer's
+	// New into every function; TestTriggerLinksItsOwnAlone holds it.
+	WritePartitions func() []string
 	// Sends email (SES permission in AWS).
 	SendsEmail bool
 	// WritesExports: the consumer writes files into the export bucket
@@ -97,6 +109,14 @@ type StreamConsumer struct {
 	New func(Deps) StreamHandler
 }
 
+// Partitions are the patterns WritePartitions returns (nil: anywhere).
+func (c StreamConsumer) Partitions() []string {
+	if c.WritePartitions == nil {
+		return nil
+	}
+	return c.WritePartitions()
+}
+
 // Defaults for what a StreamConsumer or Schedule leaves zero.
 const (
 	DefaultBatchSize      = 10
@@ -105,6 +125,23 @@ const (
 	DefaultMemoryMB       = 256
 	DefaultTimeoutSeconds = 30
 )
+
+// Filters are the consumer's filters: Filter, then MoreFilters.
+func (c StreamConsumer) Filters() []Filter { return append([]Filter{c.Filter}, c.MoreFilters...) }
+
+// Patterns are the event source mapping's filter patterns, one per filter.
+func (c StreamConsumer) Patterns() []string {
+	var out []string
+	for _, f := range c.Filters() {
+		out = append(out, f.Pattern())
+	}
+	return out
+}
+
+// Match reports whether any of the consumer's filters passes the record.
+func (c StreamConsumer) Match(rec events.DynamoDBEventRecord) bool {
+	return slices.ContainsFunc(c.Filters(), func(f Filter) bool { return f.Match(rec) })
+}
 
 // Batch is the event source mapping's batch size.
 func (c StreamConsumer) Batch() int { return orDefault(c.BatchSize, DefaultBatchSize) }
@@ -264,6 +301,25 @@ var StreamConsumers = []StreamConsumer{
 		TimeoutSeconds: 300,
 		New:            BuildExport,
 	},
+	{
+		// Monthly usage: projects created (INSERT) and deleted (REMOVE),
+		// members joined, charges, and each key's admitted and refused
+		// requests from its metered rate window (budget refusals from its
+		// spend). Each record is counted once (a guard per event id in the
+		// same transaction), so redelivery adds nothing.
+		Name:   usagestream.Name,
+		Filter: Filter{EventNames: []string{"INSERT"}, ItemTypes: []string{ddb.TypeProject, ddb.TypeMember, ddb.TypeLedgerEntry}},
+		MoreFilters: []Filter{
+			{EventNames: []string{"INSERT", "MODIFY"}, ItemTypes: []string{ddb.TypeRateWindow, ddb.TypeKeySpend}},
+			{EventNames: []string{"REMOVE"}, ItemTypes: []string{ddb.TypeProject}},
+		},
+		// A window changes on every request: large batches keep the
+		// transactions per request few (one per org and month per batch).
+		BatchSize:       100,
+		Writes:          true,
+		WritePartitions: ddb.UsageWritePartitions,
+		New:             CountUsage,
+	},
 }
 
 // The constructors of the lists' functions. Each is a named top-level
@@ -288,6 +344,11 @@ func SendBillingEmail(d Deps) StreamHandler {
 // BuildExport builds the build-export consumer.
 func BuildExport(d Deps) StreamHandler {
 	return (&exportjob.Builder{Store: d.Store, Bucket: d.Exports, Now: d.Now}).Handler()
+}
+
+// CountUsage builds the count-usage consumer.
+func CountUsage(d Deps) StreamHandler {
+	return (&usagestream.Consumer{Store: d.Store, Now: d.Now}).Handler()
 }
 
 // StopIdleApps builds the stop-idle-apps job.

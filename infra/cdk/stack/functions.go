@@ -125,7 +125,11 @@ func (s *orgplane) statements(f deploy.Function, logs awslogs.LogGroup, queue aw
 		})
 	}
 	tableActions := ReadActions
-	if f.Writes {
+	var writeOnly []string // the partitions a confined writer may write
+	if f.Kind == deploy.Stream {
+		writeOnly = f.Consumer.Partitions()
+	}
+	if f.Writes && len(writeOnly) == 0 {
 		tableActions = append(append([]string{}, ReadActions...), WriteActions...)
 	}
 	var indexes []*string
@@ -136,6 +140,12 @@ func (s *orgplane) statements(f deploy.Function, logs awslogs.LogGroup, queue aw
 		allow([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, logs.LogGroupArn()),
 		allow(tableActions, s.table.TableArn()),
 		allow(IndexActions, indexes...),
+	}
+	if f.Writes && len(writeOnly) > 0 {
+		st = append(st, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Effect: awsiam.Effect_ALLOW, Actions: jsii.Strings(WriteActions...), Resources: &[]*string{s.table.TableArn()},
+			Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": writeOnly}},
+		}))
 	}
 	if f.Kind == deploy.HTTP && !f.Writes {
 		st = append(st, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -193,7 +203,7 @@ func (s *orgplane) streamConsumer(f deploy.Function, fn awslambda.Function, q aw
 		// consumers are idempotent, so replays are harmless.
 		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
 		BatchSize:               jsii.Number(c.Batch()),
-		Filters:                 &[]*map[string]any{{"pattern": c.Filter.Pattern()}},
+		Filters:                 filters(*c),
 		ReportBatchItemFailures: jsii.Bool(true),
 		BisectBatchOnError:      jsii.Bool(true),
 		RetryAttempts:           jsii.Number(c.Retries()),
@@ -218,4 +228,14 @@ func (s *orgplane) schedule(scope constructs.Construct, f deploy.Function, fn aw
 		MaxEventAge:     awscdk.Duration_Seconds(jsii.Number(deploy.ScheduleMaxEventAge.Seconds())),
 		DeadLetterQueue: q,
 	}))
+}
+
+// filters are the event source mapping's filter criteria, one per filter
+// of the consumer.
+func filters(c triggers.StreamConsumer) *[]*map[string]any {
+	var out []*map[string]any
+	for _, p := range c.Patterns() {
+		out = append(out, &map[string]any{"pattern": p})
+	}
+	return &out
 }

@@ -100,10 +100,16 @@ func TestStackSAMAndLambdaModeAgree(t *testing.T) {
 						mapping = r.Properties
 					}
 				}
-				want := fmt.Sprintf("%v %v %v", f.Consumer.Filter.Pattern(), f.Consumer.Batch(), f.Consumer.Retries())
-				sam := fmt.Sprintf("%v %v %v", p.Get("FilterCriteria", "Filters").(sam.List)[0].(sam.Mapping).Get("Pattern"), p.Get("BatchSize"), p.Get("MaximumRetryAttempts"))
-				cdk := fmt.Sprintf("%v %v %v", mapping["FilterCriteria"].(map[string]any)["Filters"].([]any)[0].(map[string]any)["Pattern"],
-					mapping["BatchSize"], mapping["MaximumRetryAttempts"])
+				want := fmt.Sprintf("%v %v %v", f.Consumer.Patterns(), f.Consumer.Batch(), f.Consumer.Retries())
+				var samPatterns, cdkPatterns []any
+				for _, flt := range p.Get("FilterCriteria", "Filters").(sam.List) {
+					samPatterns = append(samPatterns, flt.(sam.Mapping).Get("Pattern"))
+				}
+				for _, flt := range mapping["FilterCriteria"].(map[string]any)["Filters"].([]any) {
+					cdkPatterns = append(cdkPatterns, flt.(map[string]any)["Pattern"])
+				}
+				sam := fmt.Sprintf("%v %v %v", samPatterns, p.Get("BatchSize"), p.Get("MaximumRetryAttempts"))
+				cdk := fmt.Sprintf("%v %v %v", cdkPatterns, mapping["BatchSize"], mapping["MaximumRetryAttempts"])
 				if sam != want || cdk != want {
 					t.Errorf("filter, batch, retries: SAM %s, CDK %s, want %s", sam, cdk, want)
 				}

@@ -454,7 +454,7 @@ func TestStreamConsumers(t *testing.T) {
 				"MaximumRetryAttempts":       float64(c.Retries()),
 				"MaximumRecordAgeInSeconds":  c.RecordAge().Seconds(),
 				"FunctionResponseTypes":      []any{"ReportBatchItemFailures"},
-				"FilterCriteria":             map[string]any{"Filters": []any{map[string]any{"Pattern": c.Filter.Pattern()}}},
+				"FilterCriteria":             map[string]any{"Filters": patterns(*c)},
 			}
 			for k, v := range want {
 				if a, b := mustJSON(m[k]), mustJSON(v); a != b {
@@ -468,9 +468,11 @@ func TestStreamConsumers(t *testing.T) {
 				t.Errorf("on-failure destination %v is not the consumer's queue %s", m["DestinationConfig"], queue)
 			}
 			// The filter matches what it says: the image's type attribute.
-			var p map[string]any
-			if err := json.Unmarshal([]byte(c.Filter.Pattern()), &p); err != nil {
-				t.Fatal(err)
+			for _, pattern := range c.Patterns() {
+				var p map[string]any
+				if err := json.Unmarshal([]byte(pattern), &p); err != nil {
+					t.Fatal(err)
+				}
 			}
 		})
 	}
@@ -625,6 +627,14 @@ type statement struct {
 	Action    any    `json:"Action"`
 	Resource  any    `json:"Resource"`
 	Principal any    `json:"Principal"`
+	Condition any    `json:"Condition"`
+}
+
+// leadingKeys are the dynamodb:LeadingKeys a statement is confined to.
+func leadingKeys(condition any) []string {
+	c, _ := condition.(map[string]any)
+	like, _ := c["ForAllValues:StringLike"].(map[string]any)
+	return strs(like["dynamodb:LeadingKeys"])
 }
 
 func strs(v any) []string {
@@ -754,6 +764,18 @@ func TestLeastPrivilege(t *testing.T) {
 			actions = slices.Compact(actions)
 			if !slices.Equal(actions, want) {
 				t.Errorf("actions\n got %v\nwant %v", actions, want)
+			}
+			// A consumer confined to its partitions writes nowhere else.
+			var confined []string
+			if f.Kind == deploy.Stream {
+				confined = f.Consumer.Partitions()
+			}
+			for _, st := range all {
+				if st.where == role && st.Effect == "Allow" && slices.Contains(strs(st.Action), "dynamodb:PutItem") {
+					if got := leadingKeys(st.Condition); !slices.Equal(got, confined) {
+						t.Errorf("writes confined to %v, want %v", got, confined)
+					}
+				}
 			}
 		})
 	}
@@ -915,6 +937,15 @@ func TestSynthIsDeterministic(t *testing.T) {
 			t.Errorf("template %s differs between two syntheses of the same commit", name)
 		}
 	}
+}
+
+// patterns are a consumer's filters as FilterCriteria.Filters holds them.
+func patterns(c triggers.StreamConsumer) []any {
+	var out []any
+	for _, p := range c.Patterns() {
+		out = append(out, map[string]any{"Pattern": p})
+	}
+	return out
 }
 
 // TestExportBucket: the export bucket is private, encrypted, TLS-only and

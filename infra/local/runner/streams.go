@@ -37,7 +37,7 @@ const (
 // tablestream.Reader, so its own shard positions): a consumer that fails
 // or hangs never holds up another. Per consumer it:
 //   - reads every shard in order, a child shard only after its parent;
-//   - passes only the records its Filter matches (the mapping's filter
+//   - passes only the records its filters match (the mapping's filter
 //     criteria, from the same definition);
 //   - invokes its handler with up to Batch() records, as an
 //     events.DynamoDBEvent, under a deadline of the function's Timeout();
@@ -153,7 +153,7 @@ func (m *mapping) run(ctx context.Context, started func()) {
 func (m *mapping) deliverAll(ctx context.Context, recs []events.DynamoDBEventRecord) error {
 	var matched []events.DynamoDBEventRecord
 	for _, rec := range recs {
-		if m.c.Filter.Match(rec) {
+		if m.c.Match(rec) {
 			matched = append(matched, rec)
 		}
 	}
