@@ -22,13 +22,6 @@ const (
 	dashboardApps     = 10
 )
 
-// countView is one resource's count beside its plan's limit (nil when
-// unlimited).
-type countView struct {
-	Used  int  `json:"used"`
-	Limit *int `json:"limit"`
-}
-
 // warningView is something on the dashboard that wants attention.
 type warningView struct {
 	Code     string  `json:"code"`
@@ -122,11 +115,11 @@ func (s *Server) getDashboard(c *call) error {
 	v := dashboardView{
 		Organization: orgSummaryView{ID: c.org.ID, Name: c.org.Name, Slug: c.org.Slug, Plan: c.org.Plan},
 		Counts: map[string]any{
-			billing.Members:       countView{usage.Members, limits.Members},
-			billing.Projects:      countView{usage.Projects, limits.Projects},
-			billing.APIKeys:       countView{usage.APIKeys, limits.APIKeys},
-			billing.Apps:          countView{usage.Apps, limits.Apps},
-			billing.Roles:         countView{usage.Roles, limits.Roles},
+			billing.Members:       gauge(usage.Members, limits.Members),
+			billing.Projects:      gauge(usage.Projects, limits.Projects),
+			billing.APIKeys:       gauge(usage.APIKeys, limits.APIKeys),
+			billing.Apps:          gauge(usage.Apps, limits.Apps),
+			billing.Roles:         gauge(usage.Roles, limits.Roles),
 			"pending_invitations": c.org.Counts.PendingInvitations,
 		},
 		RecentActivity: viewActivities(events),
