@@ -54,7 +54,7 @@ help:
 	@echo 'make console    build the web console (shared/console/dist/site) when its sources changed'
 	@echo 'make test-console  browser tests of the console (headless Chromium) against the local stack'
 	@echo 'make test-blackbox  the black-box scenarios against the stack, in both modes'
-	@echo 'make bench      benchmarks'
+	@echo 'make bench      benchmarks; prints each figure beside its yardstick (README)'
 	@echo 'make lint       go vet, cfn-lint on template.yaml and the synthesized stack'
 	@echo 'make build      build/<function>/bootstrap for every function (linux/arm64)'
 	@echo 'make functions  regenerate functions/ from the function lists'
@@ -180,6 +180,9 @@ test-console: deps console chromium
 test-blackbox: deps lambda-host
 	$(GO) test -tags blackbox -race -count=1 -run '^TestBlackBox' ./infra/local
 
+# The read, throughput and cold-start benchmarks (shared/api) and the
+# function sizes (infra/gen) print their tables to stdout; the metrics on
+# the Benchmark lines are benchstat's.
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 

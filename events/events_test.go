@@ -27,6 +27,8 @@ import (
 	"github.com/orgplane/orgplane/shared/api"
 	"github.com/orgplane/orgplane/shared/apispec"
 	"github.com/orgplane/orgplane/shared/app"
+	appdeps "github.com/orgplane/orgplane/shared/app/deps"
+	"github.com/orgplane/orgplane/shared/app/web"
 	"github.com/orgplane/orgplane/shared/auth"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/ddblocal"
@@ -47,7 +49,8 @@ const (
 // from the environment exactly as app.MustLoad wires it in Lambda, its
 // caller's token, and the values the fixtures' placeholders stand for.
 type functions struct {
-	app *app.App
+	app    *app.App
+	server *api.Server // as the HTTP functions build it (web.API)
 	// readOnly serves the read-only routes with a client whose writes
 	// fail, as their functions' IAM policy makes them fail in AWS.
 	readOnly *api.Server
@@ -103,14 +106,15 @@ func newFunctions(t *testing.T) *functions {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ro := *a.API
+	srv := web.API(a)
+	ro := *srv
 	ro.Store = ddb.New(roClient, table)
 
 	token, err := dev.Token("ada@example.com", "Ada Lovelace", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &functions{app: a, readOnly: &ro, client: client, table: table, mail: &testkit.Outbox{},
+	return &functions{app: a, server: srv, readOnly: &ro, client: client, table: table, mail: &testkit.Outbox{},
 		vars: map[string]string{"TOKEN": token}}
 }
 
@@ -197,7 +201,7 @@ func (f *functions) api(t *testing.T, name string) response {
 		t.Fatalf("%s: no route %q", name, req.RouteKey)
 	}
 	rt := api.Routes[i]
-	h := f.app.Route(rt.Name)
+	h := web.Route(f.app, rt.Name)
 	if !rt.Writes {
 		var err error
 		if h, err = f.readOnly.Handler(rt.Name); err != nil {
@@ -239,7 +243,7 @@ func (f *functions) call(t *testing.T, method, path, body string) map[string]any
 		req.Header.Set("Content-Type", "application/json")
 	}
 	rec := httptest.NewRecorder()
-	f.app.API.Mux().ServeHTTP(rec, req)
+	f.server.Mux().ServeHTTP(rec, req)
 	if rec.Code >= 300 {
 		t.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
 	}
@@ -353,7 +357,7 @@ func (f *functions) stream(t *testing.T, name, consumer string) events.DynamoDBE
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := f.app.Deps()
+	deps := appdeps.Of(f.app)
 	deps.Mail = f.mail.Sender()
 	var resp events.DynamoDBEventResponse
 	invoke(t, c.New(deps), payload, &resp)
@@ -472,7 +476,7 @@ func TestScheduleStopIdleApps(t *testing.T) {
 	}
 	// The run happens a day later, so the new instance has been idle
 	// longer than the timeout.
-	deps := f.app.Deps()
+	deps := appdeps.Of(f.app)
 	deps.Now = func() time.Time { return time.Now().Add(24 * time.Hour) }
 	for range 2 { // a second run finds nothing left to stop
 		invoke(t, s.New(deps), f.load(t, "schedule-stop-idle-apps.json"), nil)
@@ -504,7 +508,7 @@ func TestScheduleRenewSubscriptions(t *testing.T) {
 	}
 	// The run happens after the month has ended; twice, as a retried
 	// invocation would: one charge.
-	deps := f.app.Deps()
+	deps := appdeps.Of(f.app)
 	deps.Now = func() time.Time { return time.Now().AddDate(0, 1, 1) }
 	for range 2 {
 		invoke(t, s.New(deps), f.load(t, "schedule-renew-subscriptions.json"), nil)

@@ -8,9 +8,10 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/orgplane/orgplane/shared/app"
+	"github.com/orgplane/orgplane/shared/app/web"
 )
 
 func main() {
 	a := app.MustLoad()
-	lambda.Start(httpadapter.NewV2(a.Route("get-my-notifications")).ProxyWithContext)
+	lambda.Start(httpadapter.NewV2(web.Route(a, "get-my-notifications")).ProxyWithContext)
 }

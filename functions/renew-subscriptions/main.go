@@ -7,9 +7,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/orgplane/orgplane/shared/app"
+	"github.com/orgplane/orgplane/shared/app/deps"
+	"github.com/orgplane/orgplane/shared/triggers"
 )
 
 func main() {
 	a := app.MustLoad()
-	lambda.Start(a.Schedule("renew-subscriptions"))
+	lambda.Start(triggers.RenewSubscriptions(deps.Of(a)))
 }

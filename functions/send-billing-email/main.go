@@ -7,9 +7,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/orgplane/orgplane/shared/app"
+	"github.com/orgplane/orgplane/shared/app/deps"
+	"github.com/orgplane/orgplane/shared/triggers"
 )
 
 func main() {
 	a := app.MustLoad()
-	lambda.Start(a.Stream("send-billing-email"))
+	lambda.Start(triggers.SendBillingEmail(deps.Of(a, deps.Mail)))
 }

@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"go/token"
 	"os"
+	"path"
 	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
 	"text/template"
 
 	"github.com/orgplane/orgplane/infra/deploy"
@@ -34,6 +39,13 @@ import (
 {{- end}}
 
 	"github.com/orgplane/orgplane/shared/app"
+{{- if .HTTP}}
+	"github.com/orgplane/orgplane/shared/app/web"
+{{- end}}
+{{- if .Import}}
+	"github.com/orgplane/orgplane/shared/app/deps"
+	"{{.Import}}"
+{{- end}}
 )
 
 func main() {
@@ -45,21 +57,43 @@ func main() {
 // mainSource is the gofmt'ed functions/<name>/main.go of f.
 func mainSource(f deploy.Function) ([]byte, error) {
 	data := struct {
-		Header, Name, For, Start string
-		HTTP                     bool
+		Header, Name, For, Start, Import string
+		HTTP                             bool
 	}{Header: triggersHeader, Name: f.Name}
+	// Only the functions that send mail or touch exports name the option
+	// that builds a mail sender or an S3 client, so only they link one.
+	deps := "deps.Of(a"
+	if f.SendsEmail {
+		deps += ", deps.Mail"
+	}
+	if f.Exports != deploy.NoExports {
+		deps += ", deps.Exports"
+	}
+	deps += ")"
+	route := ""
+	if f.Exports != deploy.NoExports {
+		route = ", web.Exports"
+	}
 	switch f.Kind {
 	case deploy.HTTP:
 		data.HTTP = true
 		data.Header = routesHeader
 		data.For = f.Route.Method + " " + f.Route.Path
-		data.Start = fmt.Sprintf("httpadapter.NewV2(a.Route(%q)).ProxyWithContext", f.Name)
+		data.Start = fmt.Sprintf("httpadapter.NewV2(web.Route(a, %q%s)).ProxyWithContext", f.Name, route)
 	case deploy.Stream:
 		data.For = "the table stream consumer " + f.Name
-		data.Start = fmt.Sprintf("a.Stream(%q)", f.Name)
+		pkg, fn, err := constructor(f.Name, f.Consumer.New)
+		if err != nil {
+			return nil, err
+		}
+		data.Import, data.Start = pkg, fmt.Sprintf("%s.%s(%s)", path.Base(pkg), fn, deps)
 	case deploy.Schedule:
 		data.For = "the scheduled job " + f.Name
-		data.Start = fmt.Sprintf("a.Schedule(%q)", f.Name)
+		pkg, fn, err := constructor(f.Name, f.Schedule.New)
+		if err != nil {
+			return nil, err
+		}
+		data.Import, data.Start = pkg, fmt.Sprintf("%s.%s(%s)", path.Base(pkg), fn, deps)
 	default:
 		return nil, fmt.Errorf("function %s: unknown kind %v", f.Name, f.Kind)
 	}
@@ -72,6 +106,31 @@ func mainSource(f deploy.Function) ([]byte, error) {
 		return nil, fmt.Errorf("function %s: gofmt: %w", f.Name, err)
 	}
 	return src, nil
+}
+
+// constructor names the package and the function a trigger's New is, so
+// its main calls it by name and its binary links that consumer or job
+// alone. New must be a named, exported top-level function of a package
+// whose name is its path's last element (shared/triggers' CreateWallet,
+// say): a closure, kept in a list every main would reach, would link
+// every consumer into every function.
+func constructor(name string, fn any) (pkg, fun string, err error) {
+	v := reflect.ValueOf(fn)
+	if v.Kind() != reflect.Func || v.IsNil() {
+		return "", "", fmt.Errorf("function %s: New is not set", name)
+	}
+	full := runtime.FuncForPC(v.Pointer()).Name() // "github.com/x/y/pkg.Func"
+	dot := strings.LastIndex(full, ".")
+	slash := strings.LastIndex(full, "/")
+	if dot < slash || dot < 0 {
+		return "", "", fmt.Errorf("function %s: New is %s, not a named function", name, full)
+	}
+	pkg, fun = full[:dot], full[dot+1:]
+	if !token.IsExported(fun) || !token.IsIdentifier(fun) {
+		return "", "", fmt.Errorf("function %s: New is %s; make it a named, exported top-level function "+
+			"(a closure would link every consumer into every function)", name, full)
+	}
+	return pkg, fun, nil
 }
 
 // mainFiles maps each function's main.go path (slash-separated, relative

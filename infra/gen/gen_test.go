@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/orgplane/orgplane/infra/cfnlint"
 	"github.com/orgplane/orgplane/infra/deploy"
 	"github.com/orgplane/orgplane/infra/sam"
+	"github.com/orgplane/orgplane/shared/triggers"
 )
 
 // root is the repository root, seen from this package's directory.
@@ -102,36 +106,49 @@ func TestMainSource(t *testing.T) {
 			"\t\"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter\"\n" +
 			"\n" +
 			"\t\"github.com/orgplane/orgplane/shared/app\"\n" +
+			"\t\"github.com/orgplane/orgplane/shared/app/web\"\n" +
 			")\n" +
 			"\n" +
 			"func main() {\n" +
 			"\ta := app.MustLoad()\n" +
-			"\tlambda.Start(httpadapter.NewV2(a.Route(\"get-me\")).ProxyWithContext)\n" +
+			"\tlambda.Start(httpadapter.NewV2(web.Route(a, \"get-me\")).ProxyWithContext)\n" +
 			"}\n"
 		if string(got) != want {
 			t.Fatalf("got\n%s\nwant\n%s", got, want)
 		}
 	})
 	for _, f := range fns {
-		var start string
+		// A trigger's main calls its own constructor by name, so its
+		// binary links that consumer or job alone; only a function that
+		// sends mail builds a mail sender.
+		var fn any
 		switch f.Kind {
 		case deploy.Stream:
-			start = `lambda.Start(a.Stream("` + f.Name + `"))`
+			fn = f.Consumer.New
 		case deploy.Schedule:
-			start = `lambda.Start(a.Schedule("` + f.Name + `"))`
+			fn = f.Schedule.New
 		default:
 			continue
 		}
+		full := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
+		start := "lambda.Start(" + path.Base(full) + "(deps.Of(a"
 		t.Run(f.Name, func(t *testing.T) {
 			got, err := mainSource(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(string(got), start) || strings.Contains(string(got), "httpadapter") {
+			if !strings.Contains(string(got), start) || strings.Contains(string(got), "httpadapter") ||
+				strings.Contains(string(got), "StreamConsumers") || strings.Contains(string(got), "Schedules") {
 				t.Fatalf("main.go does not start %s alone:\n%s", start, got)
 			}
 			if !bytes.HasPrefix(got, []byte(triggersHeader)) {
 				t.Fatalf("main.go lacks the generated header:\n%s", got)
+			}
+			// Only a function that sends mail (touches exports) builds a
+			// mail sender (an S3 client).
+			if strings.Contains(string(got), "deps.Mail") != f.SendsEmail ||
+				strings.Contains(string(got), "deps.Exports") != (f.Exports != deploy.NoExports) {
+				t.Fatalf("main.go's options do not match SendsEmail %v, Exports %v:\n%s", f.SendsEmail, f.Exports, got)
 			}
 		})
 	}
@@ -263,5 +280,19 @@ func TestSAMBuildTargets(t *testing.T) {
 		if !strings.Contains(string(out), want+"\n") {
 			t.Errorf("build-%s does not run %q:\n%s", f.SAMLogicalID(), want, out)
 		}
+	}
+}
+
+// TestConstructorMustBeNamed: a closure as a trigger's New would link
+// every consumer into every function, so the generator refuses it.
+func TestConstructorMustBeNamed(t *testing.T) {
+	f := deploy.Function{Name: "x", Kind: deploy.Stream, Consumer: &triggers.StreamConsumer{Name: "x",
+		New: func(d triggers.Deps) triggers.StreamHandler { return triggers.CreateWallet(d) }}}
+	if _, err := mainSource(f); err == nil || !strings.Contains(err.Error(), "named, exported top-level function") {
+		t.Errorf("a closure as New: err = %v", err)
+	}
+	f.Consumer.New = triggers.CreateWallet
+	if _, err := mainSource(f); err != nil {
+		t.Errorf("a named New: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/orgplane/orgplane/infra/local/runner"
+	"github.com/orgplane/orgplane/shared/app/web"
 	"github.com/orgplane/orgplane/shared/auth"
 	"github.com/orgplane/orgplane/shared/ddbtest"
 	"github.com/orgplane/orgplane/shared/triggers"
@@ -91,7 +92,7 @@ func newDevServer(t *testing.T) *devServer {
 	}
 	db := ddbtest.Client(t)
 	s := &devServer{URL: cfg.baseURL()}
-	h := newDevAPI(issuer, db, tableName, schedules).handler(a.API.Mux())
+	h := newDevAPI(issuer, db, tableName, schedules).handler(web.API(a, web.Exports).Mux())
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == jwksPath {
 			s.jwksFetch.Add(1)

@@ -18,6 +18,8 @@ import (
 	"github.com/orgplane/orgplane/infra/local/lambdamode"
 	"github.com/orgplane/orgplane/infra/local/runner"
 	"github.com/orgplane/orgplane/shared/app"
+	"github.com/orgplane/orgplane/shared/app/deps"
+	"github.com/orgplane/orgplane/shared/app/web"
 	"github.com/orgplane/orgplane/shared/auth"
 	"github.com/orgplane/orgplane/shared/console"
 	"github.com/orgplane/orgplane/shared/ddblocal"
@@ -91,9 +93,10 @@ func run(ctx context.Context, cfg config, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		apiHandler = a.API.Mux()
-		stream = func(c triggers.StreamConsumer) triggers.StreamHandler { return a.Stream(c.Name) }
-		schedule = func(s triggers.Schedule) triggers.ScheduleHandler { return a.Schedule(s.Name) }
+		apiHandler = web.API(a, web.Exports).Mux()
+		d := deps.Of(a, deps.Mail, deps.Exports)
+		stream = func(c triggers.StreamConsumer) triggers.StreamHandler { return c.New(d) }
+		schedule = func(s triggers.Schedule) triggers.ScheduleHandler { return s.New(d) }
 	}
 	issuer, err := auth.NewDevIssuer(cfg.baseURL(), cfg.Audience)
 	if err != nil {

@@ -266,7 +266,7 @@ func functionResource(f deploy.Function) mapping {
 	tablePolicy := "DynamoDBReadPolicy"
 	var writeOnly []string // the partitions a confined writer may write
 	if f.Kind == deploy.Stream {
-		writeOnly = f.Consumer.WritePartitions
+		writeOnly = f.Consumer.Partitions()
 	}
 	if f.Writes && len(writeOnly) == 0 {
 		tablePolicy = "DynamoDBCrudPolicy"

@@ -92,7 +92,12 @@ func (s *Server) listAPIKeys(c *call) error {
 	if err != nil {
 		return err
 	}
-	keys, next, err := s.Store.ListAPIKeys(c.ctx(), c.orgID, f, c.now(), pg)
+	var keys []apikeys.Key
+	var next ddb.Position
+	err = c.alongside(func() (err error) {
+		keys, next, err = s.Store.ListAPIKeys(c.ctx(), c.orgID, f, c.now(), pg)
+		return err
+	})
 	if err != nil {
 		return storeError(err, "Organization")
 	}
@@ -109,7 +114,11 @@ func (s *Server) pathKey(c *call) (apikeys.Key, error) {
 	if !ids.Valid(ids.APIKey, id) {
 		return apikeys.Key{}, problem.NotFoundf("API key")
 	}
-	k, err := s.Store.GetAPIKey(c.ctx(), c.orgID, id)
+	get := c.reads.APIKey(c.orgID, id)
+	if err := c.load(); err != nil {
+		return apikeys.Key{}, err
+	}
+	k, err := get(c.ctx())
 	return k, storeError(err, "API key")
 }
 

@@ -80,7 +80,12 @@ func (s *Server) listApps(c *call) error {
 	if err != nil {
 		return err
 	}
-	instances, next, err := s.Store.ListApps(c.ctx(), c.orgID, status, pg)
+	var instances []apps.Instance
+	var next ddb.Position
+	err = c.alongside(func() (err error) {
+		instances, next, err = s.Store.ListApps(c.ctx(), c.orgID, status, pg)
+		return err
+	})
 	if err != nil {
 		return storeError(err, "Organization")
 	}
@@ -170,7 +175,11 @@ func (s *Server) app(c *call) (apps.Instance, error) {
 	if err != nil {
 		return apps.Instance{}, err
 	}
-	i, err := s.Store.GetApp(c.ctx(), c.orgID, id)
+	get := c.reads.App(c.orgID, id)
+	if err := c.load(); err != nil {
+		return apps.Instance{}, err
+	}
+	i, err := get()
 	return i, storeError(err, "App")
 }
 
@@ -303,16 +312,26 @@ func (s *Server) listAppLogs(c *call) error {
 	if err != nil {
 		return err
 	}
-	i, err := s.app(c)
+	id, err := appID(c)
 	if err != nil {
 		return err
 	}
-	list := "app-logs:" + i.ID
+	list := "app-logs:" + id
 	pg, err := s.page(q, c.orgID, list)
 	if err != nil {
 		return err
 	}
-	events, next, err := s.Store.ListAppEvents(c.ctx(), c.orgID, i.ID, pg)
+	// The instance comes in admission's read, sent beside its log's Query.
+	app := c.reads.App(c.orgID, id)
+	var events []apps.Event
+	var next ddb.Position
+	err = c.alongside(func() (err error) {
+		events, next, err = s.Store.ListAppEvents(c.ctx(), c.orgID, id, pg)
+		return err
+	})
+	if err == nil {
+		_, err = app()
+	}
 	if err != nil {
 		return storeError(err, "App")
 	}

@@ -60,6 +60,10 @@ func newFaultEnv(tb testing.TB, faults *ddbtest.Faults) *env {
 	return e
 }
 
+// tokenCacheSize is the verifier's token cache in envs built from now on:
+// none in tests, web.TokenCacheSize in benchmarks (as functions run).
+var tokenCacheSize = 0
+
 // newEnvOn is newEnvAt with the store's client made by client.
 func newEnvOn(tb testing.TB, now func() time.Time, client func(*ddbtest.Counter) *dynamodb.Client) *env {
 	tb.Helper()
@@ -75,7 +79,7 @@ func newEnvOn(tb testing.TB, now func() time.Time, client func(*ddbtest.Counter)
 	s := &api.Server{
 		Exports:      exports,
 		Store:        store,
-		Auth:         &auth.Verifier{Issuer: testIssuer, Audience: testAudience, Keys: issuer},
+		Auth:         &auth.Verifier{Issuer: testIssuer, Audience: testAudience, Keys: issuer, CacheSize: tokenCacheSize},
 		Cursors:      cursor.Codec{Secret: []byte("test-secret-test-secret-test-secret")},
 		Now:          now,
 		InviteSecret: testInviteSecret,

@@ -137,7 +137,12 @@ func (s *Server) listInvitations(c *call) error {
 	if err != nil {
 		return err
 	}
-	invs, next, err := s.Store.ListInvitations(c.ctx(), c.orgID, f, pg)
+	var invs []invites.Invitation
+	var next ddb.Position
+	err = c.alongside(func() (err error) {
+		invs, next, err = s.Store.ListInvitations(c.ctx(), c.orgID, f, pg)
+		return err
+	})
 	if err != nil {
 		return storeError(err, "Organization")
 	}
@@ -155,7 +160,11 @@ func (s *Server) invitation(c *call) (invites.Invitation, error) {
 	if !ids.Valid(ids.Invitation, id) {
 		return invites.Invitation{}, problem.NotFoundf("Invitation")
 	}
-	inv, err := s.Store.GetInvitation(c.ctx(), c.orgID, id)
+	get := c.reads.Invitation(c.orgID, id)
+	if err := c.load(); err != nil {
+		return invites.Invitation{}, err
+	}
+	inv, err := get()
 	return inv, storeError(err, "Invitation")
 }
 

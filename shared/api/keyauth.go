@@ -16,11 +16,8 @@ import (
 )
 
 // admitKey authenticates an API key. Its shape and checksum are checked
-// first, with no I/O. Then one consistent BatchGetItem reads the secret's
-// lookup and the org of the path: a key acts in its own org only (404
-// elsewhere, as for a stranger), a project key only on its project's
-// routes, and only with its own permissions. Its rate limits are counted
-// next, and its last use is recorded at most once a minute.
+// first, with no I/O. Then the request's one consistent read holds the
+// secret's lookup and the org of the path (see judgeKey).
 func (s *Server) admitKey(c *call, secret string) error {
 	if !apikeys.WellFormed(secret) {
 		return keyRefused(c, problem.APIKeyInvalid, "The API key is malformed or its checksum does not match.")
@@ -35,7 +32,20 @@ func (s *Server) admitKey(c *call, secret string) error {
 		return problem.New(problem.InsufficientScope, "API keys act inside their organization; this operation is for a signed-in user.")
 	}
 	hash := apikeys.Hash(secret)
-	a, o, err := s.Store.KeyAndOrg(c.ctx(), hash, org)
+	c.orgID = org // the path's, for the route's reads; admission confirms it
+	lookup := c.reads.KeyAndOrg(hash, org)
+	c.judge = func() error { return s.judgeKey(c, hash, lookup) }
+	return nil
+}
+
+// judgeKey decides an API key's admission from its lookup and the org of
+// the path: a key acts in its own org only (404 elsewhere, as for a
+// stranger), a project key only on its project's routes, and only with
+// its own permissions. Its rate limits are counted next, and its last use
+// is recorded at most once a minute.
+func (s *Server) judgeKey(c *call, hash string, lookup func() (ddb.KeyAuth, orgs.Organization, error)) error {
+	org := c.orgID
+	a, o, err := lookup()
 	switch {
 	case errors.Is(err, ddb.ErrNotFound):
 		return keyRefused(c, problem.APIKeyInvalid, "The API key is not known.")
@@ -68,7 +78,10 @@ func (s *Server) admitKey(c *call, secret string) error {
 	}
 	c.principal = auth.Principal{UserID: k.ID, Name: k.Name}
 	c.key = &k
-	c.orgID, c.org, c.role = o.ID, o, k.Role()
+	if c.orgID == "" { // a catalog route: the key's own org (never beside a Query)
+		c.orgID = o.ID
+	}
+	c.org, c.role = o, k.Role()
 	c.member = orgs.Member{OrganizationID: o.ID, UserID: k.ID, Name: k.Name, Role: k.ID, Status: orgs.StatusActive}
 	switch {
 	case c.route.People:

@@ -24,14 +24,11 @@ func (s *Server) listMyOrganizations(c *call) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.Store.EnsureUser(c.ctx(), c.principal); err != nil {
-		return err
-	}
 	pg, err := s.page(q, c.principal.UserID, "me/organizations")
 	if err != nil {
 		return err
 	}
-	list, next, err := s.Store.ListUserOrganizations(c.ctx(), c.principal.UserID, pg)
+	list, next, err := s.Store.MyOrganizations(c.ctx(), c.principal, pg)
 	if err != nil {
 		return err
 	}

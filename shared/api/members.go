@@ -20,11 +20,6 @@ func (s *Server) listMembers(c *call) error {
 	if len(f.Query) > 254 {
 		return problem.Field("q", "must be at most 254 characters")
 	}
-	if _, ok := q["role"]; ok {
-		if _, known := c.org.Role(f.Role); !known {
-			return problem.Field("role", "must be a role of this organization")
-		}
-	}
 	if _, ok := q["status"]; ok && f.Status != orgs.StatusActive && f.Status != orgs.StatusInactive {
 		return problem.Field("status", "must be active or inactive")
 	}
@@ -32,9 +27,20 @@ func (s *Server) listMembers(c *call) error {
 	if err != nil {
 		return err
 	}
-	members, next, err := s.Store.ListMembers(c.ctx(), c.orgID, f, pg)
+	var members []orgs.Member
+	var next ddb.Position
+	err = c.alongside(func() (err error) {
+		members, next, err = s.Store.ListMembers(c.ctx(), c.orgID, f, pg)
+		return err
+	})
 	if err != nil {
 		return storeError(err, "Organization")
+	}
+	// The org's roles came with admission, sent beside the Query.
+	if _, ok := q["role"]; ok {
+		if _, known := c.org.Role(f.Role); !known {
+			return problem.Field("role", "must be a role of this organization")
+		}
 	}
 	views := make([]memberView, len(members))
 	for i, m := range members {
@@ -49,7 +55,11 @@ func (s *Server) target(c *call) (orgs.Member, error) {
 	if !ids.Valid(ids.User, id) {
 		return orgs.Member{}, problem.NotFoundf("Member")
 	}
-	m, err := s.Store.GetMemberWithLogin(c.ctx(), c.orgID, id)
+	get := c.reads.MemberWithLogin(c.orgID, id)
+	if err := c.load(); err != nil {
+		return orgs.Member{}, err
+	}
+	m, err := get()
 	return m, storeError(err, "Member")
 }
 

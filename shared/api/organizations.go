@@ -61,7 +61,11 @@ func (s *Server) getOrganization(c *call) error {
 	if _, err := query(c.r); err != nil {
 		return err
 	}
-	o, err := s.Store.GetOrganization(c.ctx(), c.orgID)
+	get := c.reads.Organization(c.orgID)
+	if err := c.load(); err != nil {
+		return err
+	}
+	o, err := get()
 	if err != nil {
 		return storeError(err, "Organization")
 	}

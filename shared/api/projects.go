@@ -39,7 +39,12 @@ func (s *Server) listProjects(c *call) error {
 	if err != nil {
 		return err
 	}
-	projects, next, err := s.Store.ListProjects(c.ctx(), c.orgID, f, pg)
+	var projects []orgs.Project
+	var next ddb.Position
+	err = c.alongside(func() (err error) {
+		projects, next, err = s.Store.ListProjects(c.ctx(), c.orgID, f, pg)
+		return err
+	})
 	if err != nil {
 		return storeError(err, "Organization")
 	}
@@ -84,7 +89,11 @@ func (s *Server) project(c *call) (orgs.Project, error) {
 	if !ids.Valid(ids.Project, id) {
 		return orgs.Project{}, problem.NotFoundf("Project")
 	}
-	p, err := s.Store.GetProject(c.ctx(), c.orgID, id)
+	get := c.reads.Project(c.orgID, id)
+	if err := c.load(); err != nil {
+		return orgs.Project{}, err
+	}
+	p, err := get()
 	return p, storeError(err, "Project")
 }
 

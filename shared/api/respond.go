@@ -6,8 +6,11 @@ import (
 	"strconv"
 )
 
-// reply writes v as JSON with the status.
+// reply writes v as JSON with the status, once the call is admitted.
 func (c *call) reply(status int, v any) error {
+	if err := c.admit(); err != nil {
+		return err
+	}
 	c.w.Header().Set("Content-Type", "application/json")
 	c.w.Header().Set("Cache-Control", "no-store")
 	c.w.WriteHeader(status)
@@ -16,6 +19,9 @@ func (c *call) reply(status int, v any) error {
 
 // replyVersioned writes v with an ETag for its version.
 func (c *call) replyVersioned(status int, version int64, v any) error {
+	if err := c.admit(); err != nil {
+		return err
+	}
 	c.w.Header().Set("ETag", etag(version))
 	return c.reply(status, v)
 }
@@ -23,6 +29,9 @@ func (c *call) replyVersioned(status int, version int64, v any) error {
 // noContent writes 204; the Lambda adapter turns a handler that writes
 // nothing into a 504, so every handler writes a status.
 func (c *call) noContent() error {
+	if err := c.admit(); err != nil {
+		return err
+	}
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

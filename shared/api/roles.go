@@ -63,6 +63,9 @@ func (s *Server) listRoles(c *call) error {
 	if _, err := query(c.r); err != nil {
 		return err
 	}
+	if err := c.admit(); err != nil { // the roles came with the org
+		return err
+	}
 	roles := orgRoles(c.org)
 	views := make([]roleView, len(roles))
 	for i, r := range roles {
@@ -73,6 +76,9 @@ func (s *Server) listRoles(c *call) error {
 
 // pathRole resolves the {role} of the path in the caller's org.
 func pathRole(c *call) (access.Role, error) {
+	if err := c.admit(); err != nil { // the roles came with the org
+		return access.Role{}, err
+	}
 	id := c.r.PathValue("role")
 	r, ok := c.org.Role(id)
 	if !ok {

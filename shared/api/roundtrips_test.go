@@ -9,89 +9,159 @@ import (
 	"github.com/orgplane/orgplane/shared/access"
 )
 
-// TestRoundTrips counts DynamoDB calls per request with the SDK middleware:
-// a read of one resource costs at most 2, the membership check included.
-// The table is logged for the README and the issue note.
-func TestRoundTrips(t *testing.T) {
-	e := newEnv(t)
-	const owner = "owner@rt.test"
-	org, _ := e.newOrg(t, owner, "RT")
-	prj := e.must(t, 201, owner, "POST", "/organizations/"+org+"/projects", map[string]any{"name": "P"}).Str(t, "id")
-	m := e.addMember(t, org, "m@rt.test", access.Member)
-	e.must(t, 200, owner, "GET", "/me", nil)
+// readCost is what one request of a read route may cost: DynamoDB calls,
+// and round trips (calls sent together are one round trip).
+type readCost struct{ calls, rounds int }
 
-	cases := []struct {
+// readCosts is the cost of EVERY GET route, as its owner (JWT) and with
+// an API key; TestRoundTrips fails for a GET route missing here. Reads of
+// one resource are one round trip: admission's keys and the resource's
+// in one consistent BatchGetItem (DESIGN.md "Read path"). Lists send
+// admission beside their Query. An API key adds one UpdateItem (its rate
+// limit window). byKey is zero for routes a key may not call (refused
+// before any I/O, or after admission for people's routes).
+var readCosts = map[string]struct {
+	jwt, byKey readCost
+	keyStatus  int
+}{
+	// The profile, then one batch checking that the active org and
+	// project still exist, so /me never names something gone.
+	"get-me": {readCost{2, 2}, readCost{0, 0}, 403},
+	// The Query, then the page's orgs with the profile in one batch.
+	"list-my-organizations": {readCost{2, 2}, readCost{0, 0}, 403},
+	"list-permissions":      {readCost{0, 0}, readCost{3, 3}, 200}, // a key: its lookup, its org's limits, its window
+	"list-app-templates":    {readCost{0, 0}, readCost{3, 3}, 200},
+	"list-plans":            {readCost{0, 0}, readCost{0, 0}, 200}, // public
+	"preview-invitation":    {readCost{2, 2}, readCost{2, 2}, 200}, // public: the token's lookup, then invitation + org
+	"get-organization":      {readCost{1, 1}, readCost{2, 2}, 200},
+	"get-project":           {readCost{1, 1}, readCost{2, 2}, 200},
+	"get-member":            {readCost{1, 1}, readCost{2, 2}, 403},
+	"get-role":              {readCost{1, 1}, readCost{2, 2}, 403},
+	"list-roles":            {readCost{1, 1}, readCost{2, 2}, 403},
+	"get-invitation":        {readCost{1, 1}, readCost{2, 2}, 403},
+	"get-app":               {readCost{1, 1}, readCost{2, 2}, 200},
+	"get-wallet":            {readCost{1, 1}, readCost{2, 2}, 200},
+	"get-subscription":      {readCost{1, 1}, readCost{2, 2}, 200},
+	// A key's last use lives on its lookup items, which its metadata names.
+	"get-api-key":              {readCost{2, 2}, readCost{3, 3}, 200},
+	"list-projects":            {readCost{2, 1}, readCost{3, 2}, 200},
+	"list-apps":                {readCost{2, 1}, readCost{3, 2}, 200},
+	"list-app-logs":            {readCost{2, 1}, readCost{3, 2}, 200},
+	"list-invitations":         {readCost{2, 1}, readCost{3, 2}, 403},
+	"list-wallet-transactions": {readCost{2, 1}, readCost{3, 2}, 200},
+	// The page's last logins (profiles) and last uses (lookups) follow the Query.
+	"list-members":  {readCost{3, 2}, readCost{4, 2}, 403},
+	"list-api-keys": {readCost{3, 2}, readCost{4, 3}, 200},
+	// Routes without Prefetch: admitted first, then their reads (the
+	// dashboard's in parallel; its rounds are not held, so counted as calls).
+	"get-dashboard":         {readCost{5, 5}, readCost{5, 5}, 200},
+	"get-my-notifications":  {readCost{1, 1}, readCost{2, 2}, 403},
+	"list-activity":         {readCost{2, 2}, readCost{2, 2}, 403},
+	"list-exports":          {readCost{2, 2}, readCost{2, 2}, 403},
+	"get-export":            {readCost{2, 2}, readCost{2, 2}, 403},
+	"list-activity-exports": {readCost{2, 2}, readCost{2, 2}, 403},
+	"get-activity-export":   {readCost{2, 2}, readCost{2, 2}, 403},
+	"get-my-export":         {readCost{1, 1}, readCost{0, 0}, 403},
+	// Admission, then one Query of the months' usage items.
+	"get-analytics": {readCost{2, 2}, readCost{2, 2}, 403},
+}
+
+// TestRoundTrips serves every GET route of the route list once and counts
+// its DynamoDB calls and round trips, as the owner and with an API key.
+// Calls a route sends together are held until both have started, so the
+// round trips counted do not depend on scheduling. The table is logged
+// for the README and the issue note.
+func TestRoundTrips(t *testing.T) {
+	e, rec := newRecordingEnv(t)
+	f := newReadFixture(t, e, "owner@rt.test")
+	var report []string
+	for _, rt := range readRoutes() {
+		want, ok := readCosts[rt.Name]
+		if !ok {
+			t.Errorf("GET route %s has no row in readCosts: add what one request of it costs", rt.Name)
+			continue
+		}
+		path := f.path(rt)
+		e.must(t, 200, f.owner, "GET", path, nil)                            // warm: the hourly login stamp
+		e.must(t, want.keyStatus, "", "GET", path, nil, bearer(f.secret)...) // warm: the key's last use
+		for _, by := range []struct {
+			name   string
+			want   readCost
+			status int
+			email  string
+			header []string
+		}{{"jwt", want.jwt, 200, f.owner, nil}, {"key", want.byKey, want.keyStatus, "", bearer(f.secret)}} {
+			if by.want.rounds < by.want.calls {
+				rec.startPaired()
+			} else {
+				rec.start()
+			}
+			e.must(t, by.status, by.email, "GET", path, nil, by.header...)
+			calls := rec.stop()
+			ops := map[string]int{}
+			for _, c := range calls {
+				ops[c.op]++
+			}
+			var names []string
+			for op, n := range ops {
+				names = append(names, fmt.Sprintf("%s×%d", op, n))
+			}
+			sort.Strings(names)
+			got := readCost{len(calls), len(rounds(calls))}
+			report = append(report, fmt.Sprintf("%-3s %-55s %d %d  %s", by.name, f.shape(path), got.calls, got.rounds, strings.Join(names, " ")))
+			if got.calls > by.want.calls || got.rounds > by.want.rounds {
+				t.Errorf("%s GET %s: %d calls in %d round trips, want ≤ %d in ≤ %d (%v)",
+					by.name, f.shape(path), got.calls, got.rounds, by.want.calls, by.want.rounds, ops)
+			}
+			if by.name == "jwt" && !strings.HasPrefix(rt.Path, "/me") {
+				for op := range ops {
+					if op != "GetItem" && op != "BatchGetItem" && op != "Query" {
+						t.Errorf("read-only GET %s called %s; its function may only read", f.shape(path), op)
+					}
+				}
+			}
+		}
+	}
+	for name := range readCosts {
+		if _, ok := findGET(name); !ok {
+			t.Errorf("readCosts has %s, which is not a GET route", name)
+		}
+	}
+	t.Logf("DynamoDB calls and round trips per request (calls, rounds):\n%s", strings.Join(report, "\n"))
+}
+
+func findGET(name string) (string, bool) {
+	for _, rt := range readRoutes() {
+		if rt.Name == name {
+			return rt.Path, true
+		}
+	}
+	return "", false
+}
+
+// TestWriteRoundTrips: a write is admitted first (one BatchGetItem), then
+// reads what it changes, then writes once.
+func TestWriteRoundTrips(t *testing.T) {
+	e := newEnv(t)
+	const owner = "owner@wrt.test"
+	org, _ := e.newOrg(t, owner, "WRT")
+	prj := e.must(t, 201, owner, "POST", "/organizations/"+org+"/projects", map[string]any{"name": "P"}).Str(t, "id")
+	m := e.addMember(t, org, "m@wrt.test", access.Member)
+	e.must(t, 200, owner, "GET", "/me", nil)
+	for _, tc := range []struct {
 		method, path string
 		body         any
 		max          int
 	}{
-		// The profile, then one batch checking that the active org and
-		// project still exist, so /me never names something gone.
-		{"GET", "/me", nil, 2},
-		{"GET", "/organizations/" + org, nil, 2},
-		{"GET", "/organizations/" + org + "/projects/" + prj, nil, 2},
-		{"GET", "/organizations/" + org + "/members/" + m, nil, 2},
-		{"GET", "/organizations/" + org + "/roles", nil, 1},
-		{"GET", "/organizations/" + org + "/roles/admin", nil, 1},
-		{"GET", "/permissions", nil, 0},
-		{"GET", "/organizations/" + org + "/projects", nil, 2},
-		{"GET", "/organizations/" + org + "/projects?sort=name", nil, 2},
-		{"GET", "/organizations/" + org + "/members", nil, 3},
-		{"GET", "/me/organizations", nil, 3},
 		{"POST", "/organizations/" + org + "/projects", map[string]any{"name": "Q"}, 2},
 		{"PATCH", "/organizations/" + org + "/projects/" + prj, map[string]any{"name": "R"}, 3},
 		{"PATCH", "/organizations/" + org + "/members/" + m, map[string]any{"status": "inactive"}, 3},
 		{"POST", "/organizations", map[string]any{"name": "New"}, 2},
-		// Admission, then one Query of the months' usage items.
-		{"GET", "/organizations/" + org + "/analytics", nil, 2},
-	}
-	var report []string
-	for _, tc := range cases {
+	} {
 		e.calls.Reset()
 		e.call(t, owner, tc.method, tc.path, tc.body)
-		got := e.calls.Total()
-		path := strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(tc.path, org, "{org}"), prj, "{project}"), m, "{user}")
-		ops := e.calls.Counts()
-		var names []string
-		for op, n := range ops {
-			names = append(names, fmt.Sprintf("%s×%d", op, n))
-		}
-		sort.Strings(names)
-		report = append(report, fmt.Sprintf("%-6s %-45s %d  %s", tc.method, path, got, strings.Join(names, " ")))
-		if tc.method == "GET" && !strings.HasPrefix(tc.path, "/me") {
-			for op := range ops {
-				if op != "GetItem" && op != "BatchGetItem" && op != "Query" {
-					t.Errorf("read-only %s %s called %s; its function may only read", tc.method, path, op)
-				}
-			}
-		}
-		if got > tc.max {
-			t.Errorf("%s %s made %d DynamoDB calls, want ≤ %d (%v)", tc.method, path, got, tc.max, ops)
+		if got := e.calls.Total(); got > tc.max {
+			t.Errorf("%s %s made %d DynamoDB calls, want ≤ %d (%v)", tc.method, tc.path, got, tc.max, e.calls.Counts())
 		}
 	}
-	t.Logf("DynamoDB round trips per request:\n%s", strings.Join(report, "\n"))
-}
-
-// TestKeyRoundTrips: with an API key, admission reads the key's lookup
-// with the org in one BatchGetItem; counting the request costs one
-// UpdateItem (a standard key's one window), and last use one more at most
-// once a minute.
-func TestKeyRoundTrips(t *testing.T) {
-	e := newEnv(t)
-	const owner = "owner@krt.test"
-	org, _ := e.newOrg(t, owner, "KRT")
-	prj := e.must(t, 201, owner, "POST", "/organizations/"+org+"/projects", map[string]any{"name": "P"}).Str(t, "id")
-	k := e.createKey(t, owner, org, map[string]any{"name": "RT", "permissions": []string{"organization:read", "projects:read"}})
-	e.must(t, 200, "", "GET", "/organizations/"+org, nil, bearer(k.Secret)...) // records the first use
-	var report []string
-	for _, path := range []string{"/organizations/" + org, "/organizations/" + org + "/projects/" + prj, "/organizations/" + org + "/projects"} {
-		e.calls.Reset()
-		e.must(t, 200, "", "GET", path, nil, bearer(k.Secret)...)
-		ops := e.calls.Counts()
-		report = append(report, fmt.Sprintf("GET %-45s %d %v", strings.NewReplacer(org, "{org}", prj, "{project}").Replace(path), e.calls.Total(), ops))
-		if ops["BatchGetItem"] < 1 || ops["UpdateItem"] != 1 || e.calls.Total() > 3 {
-			t.Errorf("GET %s with a key: %v", path, ops)
-		}
-	}
-	t.Logf("DynamoDB calls per request with an API key:\n%s", strings.Join(report, "\n"))
 }

@@ -34,6 +34,14 @@ type Route struct {
 	// Catalog routes read the same for every caller outside any org; API
 	// keys may call them too.
 	Catalog bool
+	// Prefetch marks a read-only GET in an org whose handler reads in
+	// admission's round trip (DESIGN.md "Read path"): the handler runs
+	// before admission is decided, adds its items to c.reads and then
+	// calls c.load (or runs its Query with c.alongside), and looks at the
+	// caller's org, membership and role only after; nothing is released
+	// before admission passes. Every other route is admitted before its
+	// handler runs.
+	Prefetch bool
 	// Body is true on routes that take a JSON request body. The others
 	// accept only an empty body or {} (400 otherwise), so a client sending
 	// options the route does not have learns it instead of being ignored.
@@ -62,6 +70,13 @@ func (r Route) RouteKey() string { return r.Pattern() }
 
 // OrgScoped reports whether the route acts inside one org.
 func (r Route) OrgScoped() bool { return strings.HasPrefix(r.Path, "/organizations/{org}") }
+
+// readsWithAdmission reports whether the route reads its resource in
+// admission's round trip (Prefetch; only ever on a read-only GET in an
+// org, which TestPrefetchOnlyOnOrgReads holds).
+func (r Route) readsWithAdmission() bool {
+	return r.Prefetch && r.Method == "GET" && r.OrgScoped() && !r.Writes
+}
 
 // subjects name what each path parameter identifies, for error details.
 var subjects = map[string]string{"org": "Organization", "project": "Project", "user": "Member",
@@ -116,29 +131,29 @@ var coreRoutes = []Route{
 
 	// Organizations
 	{Name: "create-organization", Method: "POST", Path: "/organizations", Writes: true, Body: true, handle: (*Server).createOrganization},
-	{Name: "get-organization", Method: "GET", Path: "/organizations/{org}", Permission: access.OrgRead, handle: (*Server).getOrganization},
+	{Name: "get-organization", Method: "GET", Path: "/organizations/{org}", Permission: access.OrgRead, Prefetch: true, handle: (*Server).getOrganization},
 	{Name: "update-organization", Method: "PATCH", Path: "/organizations/{org}", Permission: access.OrgUpdate, Writes: true, Body: true, handle: (*Server).updateOrganization},
 	{Name: "delete-organization", Method: "DELETE", Path: "/organizations/{org}", Permission: access.OrgDelete, Writes: true, WhileDeleting: true, TimeoutSeconds: 60, Body: true, handle: (*Server).deleteOrganization},
 
 	// Projects
-	{Name: "list-projects", Method: "GET", Path: "/organizations/{org}/projects", Permission: access.ProjectsRead, handle: (*Server).listProjects},
+	{Name: "list-projects", Method: "GET", Path: "/organizations/{org}/projects", Permission: access.ProjectsRead, Prefetch: true, handle: (*Server).listProjects},
 	{Name: "create-project", Method: "POST", Path: "/organizations/{org}/projects", Permission: access.ProjectsCreate, Writes: true, Body: true, handle: (*Server).createProject},
-	{Name: "get-project", Method: "GET", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsRead, handle: (*Server).getProject},
+	{Name: "get-project", Method: "GET", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsRead, Prefetch: true, handle: (*Server).getProject},
 	{Name: "update-project", Method: "PATCH", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsManageOwn, Writes: true, Body: true, handle: (*Server).updateProject},
 	{Name: "delete-project", Method: "DELETE", Path: "/organizations/{org}/projects/{project}", Permission: access.ProjectsManageOwn, Writes: true, handle: (*Server).deleteProject},
 
 	// Members and roles
-	{Name: "list-members", Method: "GET", Path: "/organizations/{org}/members", Permission: access.MembersRead, handle: (*Server).listMembers},
-	{Name: "get-member", Method: "GET", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRead, handle: (*Server).getMember},
+	{Name: "list-members", Method: "GET", Path: "/organizations/{org}/members", Permission: access.MembersRead, Prefetch: true, handle: (*Server).listMembers},
+	{Name: "get-member", Method: "GET", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRead, Prefetch: true, handle: (*Server).getMember},
 	{Name: "update-member", Method: "PATCH", Path: "/organizations/{org}/members/{user}", Permission: access.MembersUpdate, Writes: true, Body: true, People: true, handle: (*Server).updateMember},
 	{Name: "remove-member", Method: "DELETE", Path: "/organizations/{org}/members/{user}", Permission: access.MembersRemove, Writes: true, People: true, handle: (*Server).removeMember},
 	{Name: "get-my-notifications", Method: "GET", Path: "/organizations/{org}/members/me/notifications", Permission: access.OrgRead, People: true, handle: (*Server).getMyNotifications},
 	{Name: "set-my-notifications", Method: "PUT", Path: "/organizations/{org}/members/me/notifications", Permission: access.OrgRead, Writes: true, Body: true, People: true, handle: (*Server).setMyNotifications},
 	{Name: "leave-organization", Method: "POST", Path: "/organizations/{org}/leave", Permission: access.OrgRead, Writes: true, People: true, handle: (*Server).leaveOrganization},
 	{Name: "transfer-ownership", Method: "POST", Path: "/organizations/{org}/transfer-ownership", Permission: access.OwnershipTransfer, Writes: true, Body: true, People: true, handle: (*Server).transferOwnership},
-	{Name: "list-roles", Method: "GET", Path: "/organizations/{org}/roles", Permission: access.RolesRead, handle: (*Server).listRoles},
+	{Name: "list-roles", Method: "GET", Path: "/organizations/{org}/roles", Permission: access.RolesRead, Prefetch: true, handle: (*Server).listRoles},
 	{Name: "create-role", Method: "POST", Path: "/organizations/{org}/roles", Permission: access.RolesManage, Writes: true, Body: true, People: true, handle: (*Server).createRole},
-	{Name: "get-role", Method: "GET", Path: "/organizations/{org}/roles/{role}", Permission: access.RolesRead, handle: (*Server).getRole},
+	{Name: "get-role", Method: "GET", Path: "/organizations/{org}/roles/{role}", Permission: access.RolesRead, Prefetch: true, handle: (*Server).getRole},
 	{Name: "update-role", Method: "PATCH", Path: "/organizations/{org}/roles/{role}", Permission: access.RolesManage, Writes: true, Body: true, People: true, handle: (*Server).updateRole},
 	{Name: "delete-role", Method: "DELETE", Path: "/organizations/{org}/roles/{role}", Permission: access.RolesManage, Writes: true, TimeoutSeconds: 30, People: true, handle: (*Server).deleteRole},
 }

@@ -110,3 +110,13 @@ func TestBodyMatchesOpenAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefetchOnlyOnOrgReads: only a read-only GET in an org may run its
+// handler before admission is decided (Route.Prefetch).
+func TestPrefetchOnlyOnOrgReads(t *testing.T) {
+	for _, rt := range api.Routes {
+		if rt.Prefetch && (rt.Method != http.MethodGet || !rt.OrgScoped() || rt.Writes) {
+			t.Errorf("%s is Prefetch but not a read-only GET in an org", rt.Name)
+		}
+	}
+}

@@ -95,7 +95,11 @@ func (s *Server) getSubscription(c *call) error {
 	if _, err := query(c.r); err != nil {
 		return err
 	}
-	sub, usage, err := s.Store.GetSubscription(c.ctx(), c.orgID)
+	get := c.reads.Subscription(c.orgID)
+	if err := c.load(); err != nil {
+		return err
+	}
+	sub, usage, err := get()
 	if err != nil {
 		return storeError(err, "Organization")
 	}

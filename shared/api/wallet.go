@@ -65,18 +65,18 @@ func (s *Server) getWallet(c *call) error {
 	if _, err := query(c.r); err != nil {
 		return err
 	}
-	threshold, err := s.Store.LowBalanceThreshold(c.ctx(), c.orgID)
+	get := c.reads.Wallet(c.orgID)
+	if err := c.load(); err != nil {
+		return err
+	}
+	w, found, threshold, err := get()
 	if err != nil {
 		return storeError(err, "Organization")
 	}
-	w, err := s.Store.GetWallet(c.ctx(), c.orgID)
-	if errors.Is(err, ddb.ErrNotFound) {
+	if !found {
 		v := viewWallet(credits.Wallet{OrganizationID: c.orgID}, false)
 		v.LowBalanceThreshold = &threshold
 		return c.replyVersioned(http.StatusOK, 0, v)
-	}
-	if err != nil {
-		return err
 	}
 	v := viewWallet(w, true)
 	v.LowBalanceThreshold = &threshold
@@ -107,7 +107,12 @@ func (s *Server) listWalletTransactions(c *call) error {
 	if err != nil {
 		return err
 	}
-	entries, next, err := s.Store.ListEntries(c.ctx(), c.orgID, pg)
+	var entries []credits.Entry
+	var next ddb.Position
+	err = c.alongside(func() (err error) {
+		entries, next, err = s.Store.ListEntries(c.ctx(), c.orgID, pg)
+		return err
+	})
 	if err != nil {
 		return storeError(err, "Organization")
 	}

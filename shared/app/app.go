@@ -8,28 +8,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
-	"github.com/orgplane/orgplane/shared/api"
-	"github.com/orgplane/orgplane/shared/auth"
 	"github.com/orgplane/orgplane/shared/autostop"
 	"github.com/orgplane/orgplane/shared/billing"
 	"github.com/orgplane/orgplane/shared/bucket"
-	"github.com/orgplane/orgplane/shared/cursor"
 	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/invites"
-	"github.com/orgplane/orgplane/shared/mail"
-	"github.com/orgplane/orgplane/shared/ses"
-	"github.com/orgplane/orgplane/shared/smtp"
-	"github.com/orgplane/orgplane/shared/triggers"
 )
 
 // Config is everything Orgplane reads from its environment.
@@ -115,6 +105,13 @@ func FromEnv() (Config, error) {
 	return c, errors.Join(missing...)
 }
 
+// Warmups reports whether a Lambda main opens its connections in the
+// background at init: only with ORGPLANE_WARMUP=1. Off by default, since
+// BenchmarkColdStart measured it (on 2 shared cores) adding to init and
+// not shortening the first response: the background work competes with
+// the first request for the CPU. The benchmark keeps comparing both.
+func Warmups() bool { return os.Getenv("ORGPLANE_WARMUP") == "1" }
+
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -122,70 +119,64 @@ func envOr(name, def string) string {
 	return def
 }
 
-// NewDynamoDB builds the SDK client: the default chain in AWS, static
-// dummy credentials against a local endpoint.
-func NewDynamoDB(ctx context.Context, c Config) (*dynamodb.Client, error) {
-	opts := []func(*config.LoadOptions) error{config.WithRegion(c.Region)}
-	if c.DynamoDBURL != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+// Credentials are the AWS credentials every client of the process shares:
+// static dummies against local endpoints (DynamoDB Local, the local S3); in Lambda, the function role's
+// credentials as Lambda puts them in the environment. Nothing is read or
+// fetched until the first call (no network, no shared-config files, no
+// credential chain at init), and the first call's answer is kept for the
+// sandbox's life, as Lambda's credentials last it.
+func Credentials(c Config) aws.CredentialsProvider {
+	if c.DynamoDBURL != "" || c.S3Endpoint != "" {
+		return credentials.NewStaticCredentialsProvider("local", "local", "")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		if c.DynamoDBURL != "" {
-			o.BaseEndpoint = aws.String(c.DynamoDBURL)
+	return aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+		if id == "" || secret == "" {
+			return aws.Credentials{}, errors.New("app: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (Lambda sets them)")
 		}
-	}), nil
+		return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN"),
+			Source: "EnvConfigCredentials"}, nil
+	}))
 }
 
-// NewExportBucket builds the export bucket's client, nil when the
-// function is given no bucket: the default chain in AWS, static dummy
-// credentials against a local S3 endpoint.
-func NewExportBucket(ctx context.Context, c Config) (*bucket.Bucket, error) {
-	if c.ExportBucket == "" {
-		return nil, nil
+// NewDynamoDB builds the SDK client over Credentials: the regional
+// endpoint in AWS, DYNAMODB_ENDPOINT locally.
+func NewDynamoDB(_ context.Context, c Config) (*dynamodb.Client, error) {
+	o := dynamodb.Options{Region: c.Region, Credentials: Credentials(c)}
+	if c.DynamoDBURL != "" {
+		o.BaseEndpoint = aws.String(c.DynamoDBURL)
 	}
-	opts := []func(*config.LoadOptions) error{config.WithRegion(c.Region)}
-	if c.S3Endpoint != "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return bucket.New(cfg, c.ExportBucket, c.S3Endpoint), nil
+	return dynamodb.New(o), nil
 }
 
-// App is one process's wiring.
+// App is one process's wiring: its configuration and store. What only
+// some functions need lives apart, so a function links and initializes
+// only its own: package web builds the API server (HTTP functions),
+// package deps what stream consumers and scheduled jobs are made of, and
+// the mail sender only for those that send mail.
 type App struct {
 	Config Config
 	Store  *ddb.Store
-	API    *api.Server
-	Mail   mail.Sender
-	// Exports is the export bucket, nil where EXPORT_BUCKET is unset.
-	Exports *bucket.Bucket
 }
 
-// DefaultLocalMailFrom is the sender over SMTP when MAIL_FROM is unset.
-const DefaultLocalMailFrom = "Orgplane <no-reply@orgplane.local>"
+// NewExportBucket builds the export bucket's client over Credentials, nil
+// when the function is given no bucket; a local S3 endpoint is addressed
+// path-style. Only the mains of the functions that touch exports reach it
+// (web.Exports, deps.Exports), so no other function links an S3 client.
+func NewExportBucket(c Config) *bucket.Bucket {
+	if c.ExportBucket == "" {
+		return nil
+	}
+	return bucket.New(aws.Config{Region: c.Region, Credentials: Credentials(c)}, c.ExportBucket, c.S3Endpoint)
+}
 
-// NewMail builds the mail sender: SMTP when SMTP_ADDR is set (MailDev in
-// the local stack), else SES v2 in the configured region.
-func NewMail(ctx context.Context, c Config) (mail.Sender, error) {
-	if c.SMTPAddr != "" {
-		from := c.MailFrom
-		if from == "" {
-			from = DefaultLocalMailFrom
-		}
-		return &smtp.Sender{Addr: c.SMTPAddr, From: from}, nil
+// NewExportLinks signs links to the export bucket's files with no S3
+// client (bucket.Links); ok false when the function is given no bucket.
+func NewExportLinks(c Config) (bucket.Links, bool) {
+	if c.ExportBucket == "" {
+		return bucket.Links{}, false
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(c.Region))
-	if err != nil {
-		return nil, err
-	}
-	return &ses.Sender{Client: sesv2.NewFromConfig(cfg), From: c.MailFrom}, nil
+	return bucket.NewLinks(aws.Config{Region: c.Region, Credentials: Credentials(c)}, c.ExportBucket, c.S3Endpoint), true
 }
 
 // New builds the app from configuration.
@@ -194,72 +185,25 @@ func New(ctx context.Context, c Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	store := ddb.New(db, c.TableName)
-	mailer, err := NewMail(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	exportBucket, err := NewExportBucket(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	verifier := &auth.Verifier{Issuer: c.Issuer, Audience: c.Audience,
-		Keys: &auth.RemoteJWKS{URL: c.JWKSURL, MinRefresh: time.Minute}}
-	return &App{
-		Config: c,
-		Store:  store,
-		API: &api.Server{Store: store, Auth: verifier, Cursors: cursor.Codec{Secret: []byte(c.CursorSecret)}, Now: time.Now,
-			InviteSecret: invites.Secret(c.InviteTokenSecret), BillingPeriod: c.BillingPeriod, Exports: exportBucket},
-		Mail:    mailer,
-		Exports: exportBucket,
-	}, nil
+	return &App{Config: c, Store: ddb.New(db, c.TableName)}, nil
 }
 
 // MustLoad is New(FromEnv()) for a Lambda main: a function that cannot
 // load its configuration cannot serve, so it exits at init with the cause.
+// With Warmups it opens the connection to DynamoDB in the background
+// (Store.Warm); init itself never waits on the network.
 func MustLoad() *App {
 	c, err := FromEnv()
 	if err == nil {
 		var a *App
 		if a, err = New(context.Background(), c); err == nil {
+			if Warmups() {
+				go func() { _ = a.Store.Warm(context.Background()) }()
+			}
 			return a
 		}
 	}
 	fmt.Fprintln(os.Stderr, "orgplane: configuration:", err)
 	os.Exit(1)
 	return nil
-}
-
-// Route is the http.Handler of one HTTP route's function.
-func (a *App) Route(name string) http.Handler {
-	h, err := a.API.Handler(name)
-	if err != nil {
-		panic(err) // functions/ is generated from the route list; a miss is a build bug
-	}
-	return h
-}
-
-// Deps are the dependencies of stream consumers and scheduled jobs.
-func (a *App) Deps() triggers.Deps {
-	return triggers.Deps{Store: a.Store, AppURL: a.Config.AppURL, Now: time.Now, IdleTimeout: a.Config.IdleTimeout,
-		Mail: a.Mail, InviteSecret: invites.Secret(a.Config.InviteTokenSecret), BillingPeriod: a.Config.BillingPeriod,
-		Exports: a.Exports}
-}
-
-// Stream is the Lambda handler of a stream consumer's function.
-func (a *App) Stream(name string) triggers.StreamHandler {
-	c, ok := triggers.FindStream(name)
-	if !ok {
-		panic("app: no stream consumer named " + name)
-	}
-	return c.New(a.Deps())
-}
-
-// Schedule is the Lambda handler of a scheduled job's function.
-func (a *App) Schedule(name string) triggers.ScheduleHandler {
-	s, ok := triggers.FindSchedule(name)
-	if !ok {
-		panic("app: no schedule named " + name)
-	}
-	return s.New(a.Deps())
 }

@@ -1,13 +1,10 @@
 package app_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	"github.com/orgplane/orgplane/shared/app"
-	"github.com/orgplane/orgplane/shared/ses"
-	"github.com/orgplane/orgplane/shared/smtp"
 )
 
 func TestInviteTokenSecretFromEnv(t *testing.T) {
@@ -30,16 +27,5 @@ func TestInviteTokenSecretFromEnv(t *testing.T) {
 		if c.ok && got.InviteTokenSecret != c.secret {
 			t.Errorf("InviteTokenSecret = %q", got.InviteTokenSecret)
 		}
-	}
-}
-
-func TestNewMail(t *testing.T) {
-	s, err := app.NewMail(context.Background(), app.Config{SMTPAddr: "127.0.0.1:1025"})
-	if got, ok := s.(*smtp.Sender); err != nil || !ok || got.Addr != "127.0.0.1:1025" || got.From != app.DefaultLocalMailFrom {
-		t.Errorf("with SMTP_ADDR: %#v, %v", s, err)
-	}
-	s, err = app.NewMail(context.Background(), app.Config{Region: "eu-west-1", MailFrom: "Orgplane <no-reply@orgplane.dev>"})
-	if got, ok := s.(*ses.Sender); err != nil || !ok || got.From != "Orgplane <no-reply@orgplane.dev>" || got.Client == nil {
-		t.Errorf("without SMTP_ADDR: %#v, %v", s, err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -49,6 +51,56 @@ type Verifier struct {
 	Issuer   string
 	Audience string
 	Keys     KeySource
+	// CacheSize > 0 keeps up to that many verified tokens (by their
+	// SHA-256) with their principal until they expire, so a warm
+	// function verifies a client's token's signature once, not on every
+	// request. Zero verifies every time.
+	CacheSize int
+
+	mu    sync.Mutex
+	cache map[[sha256.Size]byte]cachedToken
+}
+
+type cachedToken struct {
+	p       Principal
+	expires time.Time
+}
+
+// cached returns the principal of a token verified before and not yet
+// expired.
+func (v *Verifier) cached(sum [sha256.Size]byte) (Principal, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	t, ok := v.cache[sum]
+	if !ok || !time.Now().Before(t.expires) {
+		return Principal{}, false
+	}
+	return t.p, true
+}
+
+// remember keeps a verified token until it expires; when the cache is
+// full it drops the expired entries, or else one at random.
+func (v *Verifier) remember(sum [sha256.Size]byte, p Principal, expires time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.cache == nil {
+		v.cache = make(map[[sha256.Size]byte]cachedToken, v.CacheSize)
+	}
+	if len(v.cache) >= v.CacheSize {
+		now := time.Now()
+		for k, t := range v.cache {
+			if !now.Before(t.expires) {
+				delete(v.cache, k)
+			}
+		}
+		for k := range v.cache {
+			if len(v.cache) < v.CacheSize {
+				break
+			}
+			delete(v.cache, k)
+		}
+	}
+	v.cache[sum] = cachedToken{p: p, expires: expires}
 }
 
 type claims struct {
@@ -63,6 +115,23 @@ var errInvalid = problem.New(problem.Unauthenticated, "The bearer token is inval
 
 // Authenticate verifies a bearer JWT and returns its principal.
 func (v *Verifier) Authenticate(ctx context.Context, bearer string) (Principal, error) {
+	if v.CacheSize <= 0 {
+		p, _, err := v.verify(ctx, bearer)
+		return p, err
+	}
+	sum := sha256.Sum256([]byte(bearer))
+	if p, ok := v.cached(sum); ok {
+		return p, nil
+	}
+	p, expires, err := v.verify(ctx, bearer)
+	if err == nil {
+		v.remember(sum, p, expires)
+	}
+	return p, err
+}
+
+// verify checks a token's signature and claims.
+func (v *Verifier) verify(ctx context.Context, bearer string) (Principal, time.Time, error) {
 	var c claims
 	_, err := jwt.ParseWithClaims(bearer, &c, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -80,21 +149,21 @@ func (v *Verifier) Authenticate(ctx context.Context, bearer string) (Principal, 
 	)
 	if err != nil {
 		if errors.Is(err, errKeySource) {
-			return Principal{}, fmt.Errorf("auth: %w", err)
+			return Principal{}, time.Time{}, fmt.Errorf("auth: %w", err)
 		}
-		return Principal{}, errInvalid
+		return Principal{}, time.Time{}, errInvalid
 	}
 	// The email must be verified: accepting an invitation is authorised by
 	// it. Cognito and mainstream OIDC issuers put email_verified in ID tokens.
 	if c.Subject == "" || c.Email == "" || (c.TokenUse != "" && c.TokenUse != "id") ||
 		c.EmailVerified == nil || !*c.EmailVerified {
-		return Principal{}, errInvalid
+		return Principal{}, time.Time{}, errInvalid
 	}
 	// An address Orgplane cannot compare safely (see package email) would
 	// let its holder pass for someone else: such a token is refused.
 	addr, err := email.Parse(c.Email)
 	if err != nil {
-		return Principal{}, errInvalid
+		return Principal{}, time.Time{}, errInvalid
 	}
 	return Principal{
 		UserID:  UserID(c.Issuer, c.Subject),
@@ -102,7 +171,7 @@ func (v *Verifier) Authenticate(ctx context.Context, bearer string) (Principal, 
 		Subject: c.Subject,
 		Email:   addr.String(),
 		Name:    PersonName(c.Name, addr),
-	}, nil
+	}, c.ExpiresAt.Time, nil
 }
 
 // PersonName is the name Orgplane stores for a person (user, member,

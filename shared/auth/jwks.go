@@ -98,6 +98,17 @@ func (s *RemoteJWKS) Key(ctx context.Context, kid string) (any, error) {
 	return nil, fmt.Errorf("unknown key id %q", kid)
 }
 
+// Prefetch fetches the key set unless it is held already, so a function
+// can overlap the fetch with the rest of its cold start; a failure is
+// left for Key to retry.
+func (s *RemoteJWKS) Prefetch(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.keys == nil {
+		_ = s.fetch(ctx)
+	}
+}
+
 func (s *RemoteJWKS) fetch(ctx context.Context) error {
 	client := s.Client
 	if client == nil {

@@ -18,11 +18,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	htmltemplate "html/template"
 	"log/slog"
 	"strconv"
 	"strings"
-	texttemplate "text/template"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -167,24 +165,18 @@ func (c *Consumer) send(ctx context.Context, n ddb.Notice, l Letter) error {
 	return nil
 }
 
-var textBody = texttemplate.Must(texttemplate.New("text").Parse(`{{.OrganizationName}}
-
-{{range .Lines}}{{.}}
-{{end}}
-Billing: {{.Link}}
-`))
-
-var htmlBody = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
-<html><body>
-<h2>{{.OrganizationName}}</h2>
-{{range .Lines}}<p>{{.}}</p>
-{{end}}<p><a href="{{.Link}}">Open billing</a></p>
-</body></html>
-`))
-
 // Render is the letter as plain text and HTML.
 func (l Letter) Render() (text, html string, err error) {
-	return mail.Render(textBody, htmlBody, l)
+	var t, h strings.Builder
+	t.WriteString(l.OrganizationName + "\n\n")
+	h.WriteString("<!doctype html>\n<html><body>\n<h2>" + mail.HTML(l.OrganizationName) + "</h2>\n")
+	for _, line := range l.Lines {
+		t.WriteString(line + "\n")
+		h.WriteString("<p>" + mail.HTML(line) + "</p>\n")
+	}
+	t.WriteString("\nBilling: " + l.Link + "\n")
+	h.WriteString(`<p><a href="` + mail.URL(l.Link) + `">Open billing</a></p>` + "\n</body></html>\n")
+	return t.String(), h.String(), nil
 }
 
 func newClaimID() string {

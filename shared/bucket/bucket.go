@@ -12,6 +12,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,9 +24,9 @@ import (
 
 // Bucket is one S3 bucket. Build it once per process.
 type Bucket struct {
-	Name    string
-	client  *s3.Client
-	presign *s3.PresignClient
+	Name   string
+	client *s3.Client
+	links  Links
 }
 
 // New returns the bucket named name over cfg. A non-empty endpoint (the
@@ -36,7 +39,7 @@ func New(cfg aws.Config, name, endpoint string) *Bucket {
 			o.UsePathStyle = true
 		}
 	})
-	return &Bucket{Name: name, client: client, presign: s3.NewPresignClient(client)}
+	return &Bucket{Name: name, client: client, links: NewLinks(cfg, name, endpoint)}
 }
 
 // Put writes an object, replacing one at the same key.
@@ -61,33 +64,75 @@ func (b *Bucket) Get(ctx context.Context, key string) ([]byte, error) {
 	return io.ReadAll(out.Body)
 }
 
+// URL is a presigned GET of the object (see Links.URL).
+func (b *Bucket) URL(ctx context.Context, key, filename string, at time.Time, ttl time.Duration) (string, error) {
+	return b.links.URL(ctx, key, filename, at, ttl)
+}
+
+// Links signs download links to a bucket's objects with no S3 client: a
+// presigned GET is a SigV4 query signature over the object's URL, so the
+// functions that only link to exports link no S3 client (over 1 MB).
+type Links struct {
+	Name, Region string
+	// Endpoint is the local S3 server's (path-style); empty in AWS, where
+	// the bucket's virtual-hosted regional endpoint is used.
+	Endpoint    string
+	Credentials aws.CredentialsProvider
+}
+
+// NewLinks signs links to the bucket named name over cfg's credentials.
+func NewLinks(cfg aws.Config, name, endpoint string) Links {
+	return Links{Name: name, Region: cfg.Region, Endpoint: endpoint, Credentials: cfg.Credentials}
+}
+
 // URL is a presigned GET of the object, signed at the time at (the
 // request's clock) and valid for ttl from then, that downloads it as
 // filename.
-func (b *Bucket) URL(ctx context.Context, key, filename string, at time.Time, ttl time.Duration) (string, error) {
+func (l Links) URL(ctx context.Context, key, filename string, at time.Time, ttl time.Duration) (string, error) {
 	if ttl < time.Second {
-		// X-Amz-Expires counts whole seconds, and the SDK takes 0 for
-		// its default of 15 minutes.
+		// X-Amz-Expires counts whole seconds.
 		return "", errors.New("bucket: a link must be valid for a second at least")
 	}
-	req, err := b.presign.PresignGetObject(ctx, &s3.GetObjectInput{
-		Bucket: aws.String(b.Name), Key: aws.String(key),
-		ResponseContentDisposition: aws.String(mime.FormatMediaType("attachment", map[string]string{"filename": filename})),
-	}, s3.WithPresignExpires(ttl), func(o *s3.PresignOptions) { o.Presigner = signedAt{o.Presigner, at} })
+	u := url.URL{Scheme: "https", Host: l.Name + ".s3." + l.Region + ".amazonaws.com", Path: "/" + key}
+	if l.Endpoint != "" {
+		base, err := url.Parse(l.Endpoint)
+		if err != nil {
+			return "", fmt.Errorf("bucket: endpoint: %w", err)
+		}
+		u = url.URL{Scheme: base.Scheme, Host: base.Host, Path: strings.TrimRight(base.Path, "/") + "/" + l.Name + "/" + key}
+	}
+	u.RawPath = escapePath(u.Path)
+	q := url.Values{}
+	q.Set("response-content-disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
+	q.Set("X-Amz-Expires", strconv.FormatInt(int64(ttl/time.Second), 10))
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return "", err
+	}
+	creds, err := l.Credentials.Retrieve(ctx)
+	if err != nil {
+		return "", fmt.Errorf("bucket: credentials: %w", err)
+	}
+	signed, _, err := v4.NewSigner().PresignHTTP(ctx, creds, req, "UNSIGNED-PAYLOAD", "s3", l.Region, at,
+		func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
 	if err != nil {
 		return "", fmt.Errorf("bucket: presign %s: %w", key, err)
 	}
-	return req.URL, nil
+	return signed, nil
 }
 
-// signedAt presigns at a given time rather than the SDK's clock, so a
-// link's validity follows the clock of the request that asked for it.
-type signedAt struct {
-	s3.HTTPPresignerV4
-	at time.Time
-}
-
-func (s signedAt) PresignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request, payloadHash, service, region string,
-	_ time.Time, optFns ...func(*v4.SignerOptions)) (string, http.Header, error) {
-	return s.HTTPPresignerV4.PresignHTTP(ctx, creds, r, payloadHash, service, region, s.at, optFns...)
+// escapePath percent-encodes a path as S3 canonicalizes it: every byte
+// but the unreserved ones and '/'.
+func escapePath(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~/", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }

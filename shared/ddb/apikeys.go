@@ -132,26 +132,12 @@ func (r keyLookupRecord) auth() KeyAuth {
 // consistent BatchGetItem: an API key's admission read. ErrNotFound when
 // no key has the secret.
 func (s *Store) KeyAndOrg(ctx context.Context, hash, orgID string) (KeyAuth, orgs.Organization, error) {
-	keys := []map[string]types.AttributeValue{key(keyLookupPK(hash), tokenSK)}
-	if orgID != "" {
-		keys = append(keys, orgKey(orgID))
-	}
-	found, err := s.getMany(ctx, keys, true)
-	if err != nil {
+	r := s.Reads()
+	get := r.KeyAndOrg(hash, orgID)
+	if err := r.Run(ctx); err != nil {
 		return KeyAuth{}, orgs.Organization{}, err
 	}
-	var o orgRecord
-	if orgID != "" {
-		if _, err := found.decode(orgKey(orgID), &o); err != nil {
-			return KeyAuth{}, orgs.Organization{}, err
-		}
-	}
-	var look keyLookupRecord
-	ok, err := found.decode(key(keyLookupPK(hash), tokenSK), &look)
-	if err != nil || !ok {
-		return KeyAuth{}, o.org(), orNotFound(err)
-	}
-	return look.auth(), o.org(), nil
+	return get()
 }
 
 // TouchKey records a use of the secret at now, at most once a minute: one
@@ -210,12 +196,12 @@ var ErrUnknownProject = errProjectGone
 
 // GetAPIKey reads a key's metadata with its last use.
 func (s *Store) GetAPIKey(ctx context.Context, orgID, keyID string) (apikeys.Key, error) {
-	var rec apiKeyRecord
-	if err := s.get(ctx, key(orgPK(orgID), apiKeySK(keyID)), &rec); err != nil {
+	r := s.Reads()
+	get := r.APIKey(orgID, keyID)
+	if err := r.Run(ctx); err != nil {
 		return apikeys.Key{}, err
 	}
-	k := rec.key()
-	return k, s.fillLastUsed(ctx, []*apikeys.Key{&k}, []apiKeyRecord{rec})
+	return get(ctx)
 }
 
 // fillLastUsed copies each key's last use from its lookup items (one

@@ -223,11 +223,12 @@ func (s *Store) InstallApp(ctx context.Context, in NewApp) (apps.Instance, error
 
 // GetApp reads one instance.
 func (s *Store) GetApp(ctx context.Context, orgID, appID string) (apps.Instance, error) {
-	var rec appRecord
-	if err := s.get(ctx, appKey(orgID, appID), &rec); err != nil {
+	r := s.Reads()
+	get := r.App(orgID, appID)
+	if err := r.Run(ctx); err != nil {
 		return apps.Instance{}, err
 	}
-	return rec.instance(), nil
+	return get()
 }
 
 // ListApps pages through an org's instances in install order, optionally

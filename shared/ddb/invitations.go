@@ -275,11 +275,12 @@ func invitationKey(inv invites.Invitation) map[string]types.AttributeValue {
 
 // GetInvitation reads one invitation of an org.
 func (s *Store) GetInvitation(ctx context.Context, orgID, invID string) (invites.Invitation, error) {
-	var rec invitationRecord
-	if err := s.get(ctx, key(orgPK(orgID), invitationSK(invID)), &rec); err != nil {
+	r := s.Reads()
+	get := r.Invitation(orgID, invID)
+	if err := r.Run(ctx); err != nil {
 		return invites.Invitation{ID: invID, OrganizationID: orgID}, err
 	}
-	return rec.invitation(), nil
+	return get()
 }
 
 // InvitationFilter narrows an invitation list by status as clients see it.

@@ -57,6 +57,9 @@ func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"PK": str(pk), "SK": str(sk)}
 }
 
+// warmKey names no item: Warm reads it to open a connection.
+func warmKey() map[string]types.AttributeValue { return key("WARM", "WARM") }
+
 func orgPK(org string) string         { return "ORG#" + org }
 func userPK(user string) string       { return "USER#" + user }
 func slugPK(slug string) string       { return "SLUG#" + slug }
@@ -160,6 +163,9 @@ var KeyUsePartitions = []string{"RL#*", "APIKEY#*"}
 // UsagePartitions are the partitions (as dynamodb:LeadingKeys patterns)
 // the usage stream consumer writes: the orgs' usage and the guards.
 var UsagePartitions = []string{"ORG#*#USAGE", "USAGEEVT#*"}
+
+// UsageWritePartitions returns UsagePartitions (for triggers' static list).
+func UsageWritePartitions() []string { return UsagePartitions }
 
 // orgPartitions are every table partition that holds an org's data (its
 // GDPR export reads them all; a new partition of the org goes here).

@@ -28,20 +28,12 @@ func (s *Store) GetMember(ctx context.Context, orgID, userID string) (orgs.Membe
 // comes back whatever its status (zero when it does not exist), with its
 // custom roles, so admission resolves the member's role from this read.
 func (s *Store) MemberAndOrg(ctx context.Context, orgID, userID string) (orgs.Member, orgs.Organization, error) {
-	found, err := s.getMany(ctx, []map[string]types.AttributeValue{memberKey(orgID, userID), orgKey(orgID)}, true)
-	if err != nil {
+	r := s.Reads()
+	get := r.Membership(orgID, userID)
+	if err := r.Run(ctx); err != nil {
 		return orgs.Member{}, orgs.Organization{}, err
 	}
-	var o orgRecord
-	if _, err := found.decode(orgKey(orgID), &o); err != nil {
-		return orgs.Member{}, orgs.Organization{}, err
-	}
-	var rec memberRecord
-	ok, err := found.decode(memberKey(orgID, userID), &rec)
-	if err == nil && !ok {
-		err = ErrNotFound
-	}
-	return rec.member(), o.org(), err
+	return get()
 }
 
 // MemberFilter narrows a member list.
@@ -95,20 +87,12 @@ func (s *Store) fillLastLogin(ctx context.Context, members []orgs.Member) error 
 
 // GetMemberWithLogin reads one membership and its user's last login.
 func (s *Store) GetMemberWithLogin(ctx context.Context, orgID, userID string) (orgs.Member, error) {
-	found, err := s.getMany(ctx, []map[string]types.AttributeValue{memberKey(orgID, userID), profileKey(userID)}, true)
-	if err != nil {
+	r := s.Reads()
+	get := r.MemberWithLogin(orgID, userID)
+	if err := r.Run(ctx); err != nil {
 		return orgs.Member{}, err
 	}
-	var rec memberRecord
-	if ok, err := found.decode(memberKey(orgID, userID), &rec); err != nil || !ok {
-		return orgs.Member{}, orNotFound(err)
-	}
-	m := rec.member()
-	var u userRecord
-	if ok, err := found.decode(profileKey(userID), &u); ok && err == nil {
-		m.LastLoginAt = parseStamp(u.LastLoginAt)
-	}
-	return m, nil
+	return get()
 }
 
 // activeOwner reports whether the membership counts toward owner_count.

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/orgplane/orgplane/shared/access"
 	"github.com/orgplane/orgplane/shared/activity"
 	"github.com/orgplane/orgplane/shared/email"
@@ -114,11 +112,12 @@ func (s *Store) CreateOrganization(ctx context.Context, creator orgs.User, in Ne
 
 // GetOrganization reads an org and whether its wallet exists, in one round trip.
 func (s *Store) GetOrganization(ctx context.Context, id string) (orgs.Organization, error) {
-	found, err := s.getMany(ctx, []map[string]types.AttributeValue{orgKey(id), walletKey(id)}, true)
-	if err != nil {
+	r := s.Reads()
+	get := r.Organization(id)
+	if err := r.Run(ctx); err != nil {
 		return orgs.Organization{}, err
 	}
-	return found.org(id)
+	return get()
 }
 
 // org decodes an active org and whether its wallet exists from a batch

@@ -44,11 +44,12 @@ func (s *Store) CreateProject(ctx context.Context, by orgs.Member, name, descrip
 
 // GetProject reads one project.
 func (s *Store) GetProject(ctx context.Context, orgID, projectID string) (orgs.Project, error) {
-	var rec projectRecord
-	if err := s.get(ctx, key(orgPK(orgID), projectSK(projectID)), &rec); err != nil {
+	r := s.Reads()
+	get := r.Project(orgID, projectID)
+	if err := r.Run(ctx); err != nil {
 		return orgs.Project{}, err
 	}
-	return rec.project(), nil
+	return get()
 }
 
 // ProjectPatch changes some of a project's fields.

@@ -72,16 +72,25 @@ func marshal(v any) map[string]types.AttributeValue {
 
 // get reads one item with a strongly consistent read.
 func (s *Store) get(ctx context.Context, k map[string]types.AttributeValue, into any) error {
+	it, err := s.getItem(ctx, k)
+	if err != nil {
+		return err
+	}
+	if it == nil {
+		return ErrNotFound
+	}
+	return attributevalue.UnmarshalMap(it, into)
+}
+
+// getItem reads one item consistently; nil when there is none.
+func (s *Store) getItem(ctx context.Context, k map[string]types.AttributeValue) (item, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.Table, Key: k, ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if out.Item == nil {
-		return ErrNotFound
-	}
-	return attributevalue.UnmarshalMap(out.Item, into)
+	return out.Item, nil
 }
 
 // batch is what a batch read found, by key.

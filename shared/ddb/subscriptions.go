@@ -86,14 +86,25 @@ type billingState struct {
 // the key's guard in one consistent batch. ErrNotFound when the org is gone
 // or deleting.
 func (s *Store) readBilling(ctx context.Context, orgID string, idem *Idempotency) (billingState, error) {
+	found, err := s.getMany(ctx, billingKeys(orgID, idem), true)
+	if err != nil {
+		return billingState{}, err
+	}
+	return found.billing(orgID, idem)
+}
+
+// billingKeys are the items readBilling reads.
+func billingKeys(orgID string, idem *Idempotency) []map[string]types.AttributeValue {
 	keys := []map[string]types.AttributeValue{orgKey(orgID), subscriptionKey(orgID)}
 	if idem != nil {
 		keys = append(keys, key(ledgerPK(orgID), idempotencySK(hashKey(idem.Key))))
 	}
-	found, err := s.getMany(ctx, keys, true)
-	if err != nil {
-		return billingState{}, err
-	}
+	return keys
+}
+
+// billing decodes what billingKeys named from a batch read.
+func (found batch) billing(orgID string, idem *Idempotency) (billingState, error) {
+	keys := billingKeys(orgID, idem)
 	var st billingState
 	ok, err := found.decode(orgKey(orgID), &st.org)
 	switch {

@@ -189,18 +189,57 @@ type MyOrganization struct {
 // ListUserOrganizations pages through the orgs a user is an active member
 // of (GSI1 on memberships), with each org read in one batch per page.
 func (s *Store) ListUserOrganizations(ctx context.Context, userID string, page Page) ([]MyOrganization, Position, error) {
+	out, next, _, err := s.listUserOrganizations(ctx, userID, page, nil)
+	return out, next, err
+}
+
+// MyOrganizations is ListUserOrganizations for the principal, who is
+// provisioned on first sight as EnsureUser does. It takes two round trips:
+// the Query, then one consistent batch of the page's orgs with the user's
+// profile (a new user's first request takes more, creating them).
+func (s *Store) MyOrganizations(ctx context.Context, p auth.Principal, page Page) ([]MyOrganization, Position, error) {
+	var profile userRecord
+	out, next, ok, err := s.listUserOrganizations(ctx, p.UserID, page, &profile)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case ok:
+		s.touchLogin(ctx, profile)
+		return out, next, nil
+	}
+	if _, _, err := s.EnsureUser(ctx, p); err != nil {
+		return nil, nil, err
+	}
+	return s.ListUserOrganizations(ctx, p.UserID, page)
+}
+
+// listUserOrganizations reads a page of the user's orgs and, when profile
+// is not nil, the user's profile into it in the same batch (ok: found).
+func (s *Store) listUserOrganizations(ctx context.Context, userID string, page Page, profile *userRecord) ([]MyOrganization, Position, bool, error) {
 	q := onIndex(table.GSI1, userPK(userID)).sortPrefix(membershipGSI1SK("")).where(memberActive)
 	members, next, err := queryRecords(ctx, s, q, page, func(r memberRecord) memberRecord { return r })
-	if err != nil || len(members) == 0 {
-		return nil, next, err
+	if err != nil {
+		return nil, next, false, err
 	}
-	keys := make([]map[string]types.AttributeValue, 0, 2*len(members))
+	keys := make([]map[string]types.AttributeValue, 0, 2*len(members)+1)
+	if profile != nil {
+		keys = append(keys, profileKey(userID))
+	}
 	for _, m := range members {
 		keys = append(keys, orgKey(m.OrgID), walletKey(m.OrgID))
 	}
-	found, err := s.getMany(ctx, keys, false)
+	if len(keys) == 0 {
+		return nil, next, false, nil
+	}
+	found, err := s.getMany(ctx, keys, profile != nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
+	}
+	ok := false
+	if profile != nil {
+		if ok, err = found.decode(profileKey(userID), profile); err != nil {
+			return nil, nil, false, err
+		}
 	}
 	out := make([]MyOrganization, 0, len(members))
 	for _, m := range members {
@@ -208,5 +247,5 @@ func (s *Store) ListUserOrganizations(ctx context.Context, userID string, page P
 			out = append(out, MyOrganization{Organization: o, Role: m.Role})
 		}
 	}
-	return out, next, nil
+	return out, next, ok, nil
 }

@@ -91,8 +91,12 @@ type StreamConsumer struct {
 	// functions get read-only table access.
 	Writes bool
 	// WritePartitions, when set, confine a writing consumer's writes to
-	// the partitions these dynamodb:LeadingKeys patterns name.
-	WritePartitions []string
+	// the partitions the dynamodb:LeadingKeys patterns it returns name
+	// (see Partitions). A function, not a slice: the lists must stay
+	// statically initialized (no field read from another package's
+	// variable), or their initialization would link every consumer's
+	// New into every function; TestTriggerLinksItsOwnAlone holds it.
+	WritePartitions func() []string
 	// Sends email (SES permission in AWS).
 	SendsEmail bool
 	// WritesExports: the consumer writes files into the export bucket
@@ -103,6 +107,14 @@ type StreamConsumer struct {
 	TimeoutSeconds int
 	// New builds the handler from the process's dependencies.
 	New func(Deps) StreamHandler
+}
+
+// Partitions are the patterns WritePartitions returns (nil: anywhere).
+func (c StreamConsumer) Partitions() []string {
+	if c.WritePartitions == nil {
+		return nil
+	}
+	return c.WritePartitions()
 }
 
 // Defaults for what a StreamConsumer or Schedule leaves zero.
@@ -251,7 +263,7 @@ var StreamConsumers = []StreamConsumer{
 		Name:   walletstream.Name,
 		Filter: Filter{EventNames: []string{"INSERT"}, ItemTypes: []string{ddb.TypeOrganization}},
 		Writes: true,
-		New:    func(d Deps) StreamHandler { return walletstream.Handler(d.Store) },
+		New:    CreateWallet,
 	},
 	{
 		// Each send request (an invitation's creation, each resend) is an
@@ -262,10 +274,7 @@ var StreamConsumers = []StreamConsumer{
 		Filter:     Filter{EventNames: []string{"INSERT"}, ItemTypes: []string{ddb.TypeInvitationEmail}},
 		Writes:     true,
 		SendsEmail: true,
-		New: func(d Deps) StreamHandler {
-			c := &invitemail.Consumer{Store: d.Store, Mail: d.Mail, Secret: d.InviteSecret, AppURL: d.AppURL}
-			return c.Handler()
-		},
+		New:        SendInvitation,
 	},
 	{
 		// A wallet change that takes the balance below the next renewal's
@@ -275,9 +284,7 @@ var StreamConsumers = []StreamConsumer{
 		Filter:     Filter{EventNames: []string{"MODIFY"}, ItemTypes: []string{ddb.TypeWallet, ddb.TypeSubscription}},
 		Writes:     true,
 		SendsEmail: true,
-		New: func(d Deps) StreamHandler {
-			return (&billingmail.Consumer{Store: d.Store, Mail: d.Mail, AppURL: d.AppURL}).Handler()
-		},
+		New:        SendBillingEmail,
 	},
 	{
 		// Each export job's INSERT is one file to build into the export
@@ -292,9 +299,7 @@ var StreamConsumers = []StreamConsumer{
 		WritesExports:  true,
 		MemoryMB:       1024,
 		TimeoutSeconds: 300,
-		New: func(d Deps) StreamHandler {
-			return (&exportjob.Builder{Store: d.Store, Bucket: d.Exports, Now: d.Now}).Handler()
-		},
+		New:            BuildExport,
 	},
 	{
 		// Monthly usage: projects created (INSERT) and deleted (REMOVE),
@@ -312,11 +317,48 @@ var StreamConsumers = []StreamConsumer{
 		// transactions per request few (one per org and month per batch).
 		BatchSize:       100,
 		Writes:          true,
-		WritePartitions: ddb.UsagePartitions,
-		New: func(d Deps) StreamHandler {
-			return (&usagestream.Consumer{Store: d.Store, Now: d.Now}).Handler()
-		},
+		WritePartitions: ddb.UsageWritePartitions,
+		New:             CountUsage,
 	},
+}
+
+// The constructors of the lists' functions. Each is a named top-level
+// function: a function's generated main calls its own by name, so its
+// binary links that consumer or job alone (a closure in a list would
+// link every one into every binary); infra/gen refuses any other New.
+
+// CreateWallet builds the create-wallet consumer.
+func CreateWallet(d Deps) StreamHandler { return walletstream.Handler(d.Store) }
+
+// SendInvitation builds the send-invitation consumer.
+func SendInvitation(d Deps) StreamHandler {
+	c := &invitemail.Consumer{Store: d.Store, Mail: d.Mail, Secret: d.InviteSecret, AppURL: d.AppURL}
+	return c.Handler()
+}
+
+// SendBillingEmail builds the send-billing-email consumer.
+func SendBillingEmail(d Deps) StreamHandler {
+	return (&billingmail.Consumer{Store: d.Store, Mail: d.Mail, AppURL: d.AppURL}).Handler()
+}
+
+// BuildExport builds the build-export consumer.
+func BuildExport(d Deps) StreamHandler {
+	return (&exportjob.Builder{Store: d.Store, Bucket: d.Exports, Now: d.Now}).Handler()
+}
+
+// CountUsage builds the count-usage consumer.
+func CountUsage(d Deps) StreamHandler {
+	return (&usagestream.Consumer{Store: d.Store, Now: d.Now}).Handler()
+}
+
+// StopIdleApps builds the stop-idle-apps job.
+func StopIdleApps(d Deps) ScheduleHandler {
+	return (&autostop.Job{Store: d.Store, IdleTimeout: d.IdleTimeout, Now: d.Now}).Handle
+}
+
+// RenewSubscriptions builds the renew-subscriptions job.
+func RenewSubscriptions(d Deps) ScheduleHandler {
+	return (&renewal.Job{Store: d.Store, Period: d.BillingPeriod, Now: d.Now}).Handle
 }
 
 // Schedules is every scheduled job of Orgplane.
@@ -325,15 +367,11 @@ var Schedules = []Schedule{
 	// nears its timeout stops early and the next run resumes; overlapping
 	// runs are safe (every stop is conditional).
 	{Name: autostop.Name, Every: 5 * time.Minute, RateContext: "idleCheckRate", Writes: true, TimeoutSeconds: 120,
-		New: func(d Deps) ScheduleHandler {
-			return (&autostop.Job{Store: d.Store, IdleTimeout: d.IdleTimeout, Now: d.Now}).Handle
-		}},
+		New: StopIdleApps},
 	// Charges the subscriptions whose period ended, applies scheduled
 	// downgrades and ends lapsed graces. Each step is conditional on the
 	// subscription as read, so overlapping runs and retries charge a
 	// period once.
 	{Name: renewal.Name, Every: 15 * time.Minute, RateContext: "renewalRate", Writes: true, TimeoutSeconds: 300,
-		New: func(d Deps) ScheduleHandler {
-			return (&renewal.Job{Store: d.Store, Period: d.BillingPeriod, Now: d.Now}).Handle
-		}},
+		New: RenewSubscriptions},
 }

@@ -127,7 +127,7 @@ func (s *orgplane) statements(f deploy.Function, logs awslogs.LogGroup, queue aw
 	tableActions := ReadActions
 	var writeOnly []string // the partitions a confined writer may write
 	if f.Kind == deploy.Stream {
-		writeOnly = f.Consumer.WritePartitions
+		writeOnly = f.Consumer.Partitions()
 	}
 	if f.Writes && len(writeOnly) == 0 {
 		tableActions = append(append([]string{}, ReadActions...), WriteActions...)

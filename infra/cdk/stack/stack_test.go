@@ -774,7 +774,7 @@ func TestLeastPrivilege(t *testing.T) {
 			// A consumer confined to its partitions writes nowhere else.
 			var confined []string
 			if f.Kind == deploy.Stream {
-				confined = f.Consumer.WritePartitions
+				confined = f.Consumer.Partitions()
 			}
 			for _, st := range all {
 				if st.where == role && st.Effect == "Allow" && slices.Contains(strs(st.Action), "dynamodb:PutItem") {
