@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orgplane/orgplane/shared/activity"
+	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/problem"
 )
 
@@ -145,7 +146,12 @@ func (s *Server) listActivity(c *call) error {
 	if err != nil {
 		return err
 	}
-	events, next, err := s.Store.ListActivity(c.ctx(), c.orgID, f, pg)
+	var events []activity.Event
+	var next ddb.Position
+	err = c.alongside(func() (err error) {
+		events, next, err = s.Store.ListActivity(c.ctx(), c.orgID, f, pg)
+		return err
+	})
 	if err != nil {
 		return storeError(err, "Organization")
 	}

@@ -84,7 +84,7 @@ func gauge(used int, limit *int) gaugeView {
 }
 
 // getAnalytics reads the last ?months= months (default 6) in one Query
-// after admission: exactly that many buckets, oldest first, zero where
+// sent beside admission's read: exactly that many buckets, oldest first, zero where
 // nothing was counted, the current month partial.
 func (s *Server) getAnalytics(c *call) error {
 	q, err := query(c.r, "months")
@@ -98,7 +98,11 @@ func (s *Server) getAnalytics(c *call) error {
 		}
 	}
 	span := usage.Span(c.now(), n)
-	stored, err := s.Store.UsageMonths(c.ctx(), c.orgID, span[0], span[n-1])
+	var stored []usage.Usage
+	err = c.alongside(func() (err error) {
+		stored, err = s.Store.UsageMonths(c.ctx(), c.orgID, span[0], span[n-1])
+		return err
+	})
 	if err != nil {
 		return storeError(err, "Organization")
 	}

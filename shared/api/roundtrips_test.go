@@ -49,6 +49,8 @@ var readCosts = map[string]struct {
 	"list-app-logs":            {readCost{2, 1}, readCost{3, 2}, 200},
 	"list-invitations":         {readCost{2, 1}, readCost{3, 2}, 403},
 	"list-wallet-transactions": {readCost{2, 1}, readCost{3, 2}, 200},
+	"list-activity":            {readCost{2, 1}, readCost{3, 2}, 403},
+	"get-analytics":            {readCost{2, 1}, readCost{3, 2}, 403}, // the months' usage items
 	// The page's last logins (profiles) and last uses (lookups) follow the Query.
 	"list-members":  {readCost{3, 2}, readCost{4, 2}, 403},
 	"list-api-keys": {readCost{3, 2}, readCost{4, 3}, 200},
@@ -56,14 +58,11 @@ var readCosts = map[string]struct {
 	// dashboard's in parallel; its rounds are not held, so counted as calls).
 	"get-dashboard":         {readCost{5, 5}, readCost{5, 5}, 200},
 	"get-my-notifications":  {readCost{1, 1}, readCost{2, 2}, 403},
-	"list-activity":         {readCost{2, 2}, readCost{2, 2}, 403},
 	"list-exports":          {readCost{2, 2}, readCost{2, 2}, 403},
 	"get-export":            {readCost{2, 2}, readCost{2, 2}, 403},
 	"list-activity-exports": {readCost{2, 2}, readCost{2, 2}, 403},
 	"get-activity-export":   {readCost{2, 2}, readCost{2, 2}, 403},
 	"get-my-export":         {readCost{1, 1}, readCost{0, 0}, 403},
-	// Admission, then one Query of the months' usage items.
-	"get-analytics": {readCost{2, 2}, readCost{2, 2}, 403},
 }
 
 // TestRoundTrips serves every GET route of the route list once and counts
