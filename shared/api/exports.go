@@ -118,10 +118,25 @@ func (s *Server) listOrgExports(c *call, kind string) error {
 	return c.reply(http.StatusOK, listOf(views, s.next(c.orgID, list, next)))
 }
 
-func (s *Server) getOrgExport(c *call, kind string) error { return s.showExport(c, kind, c.orgID) }
+// getOrgExport reads the org's export in admission's batch (Prefetch).
+func (s *Server) getOrgExport(c *call, kind string) error {
+	id := c.r.PathValue("export")
+	if !ids.Valid(ids.Export, id) {
+		return problem.NotFoundf("Export")
+	}
+	get := c.reads.Export(kind, c.orgID, id)
+	if err := c.load(); err != nil {
+		return err
+	}
+	j, err := get()
+	if err != nil {
+		return storeError(err, "Export")
+	}
+	return s.replyExport(c, j)
+}
 
-// showExport answers with the export named by the path, of the kind and
-// owner (org or person), with its link when it is ready.
+// showExport answers with the caller's own export named by the path, of
+// the kind and owner (a person), with its link when it is ready.
 func (s *Server) showExport(c *call, kind, owner string) error {
 	id := c.r.PathValue("export")
 	if !ids.Valid(ids.Export, id) {
@@ -131,6 +146,11 @@ func (s *Server) showExport(c *call, kind, owner string) error {
 	if err != nil {
 		return storeError(err, "Export")
 	}
+	return s.replyExport(c, j)
+}
+
+// replyExport answers with an export job and, when it is ready, its link.
+func (s *Server) replyExport(c *call, j exports.Job) error {
 	v, err := s.withLink(c, j, viewExport(j, c.now()))
 	if err != nil {
 		return err

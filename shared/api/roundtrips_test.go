@@ -42,6 +42,8 @@ var readCosts = map[string]struct {
 	"get-app":               {readCost{1, 1}, readCost{2, 2}, 200},
 	"get-wallet":            {readCost{1, 1}, readCost{2, 2}, 200},
 	"get-subscription":      {readCost{1, 1}, readCost{2, 2}, 200},
+	"get-export":            {readCost{1, 1}, readCost{2, 2}, 403},
+	"get-activity-export":   {readCost{1, 1}, readCost{2, 2}, 403},
 	// A key's last use lives on its lookup items, which its metadata names.
 	"get-api-key":              {readCost{2, 2}, readCost{3, 3}, 200},
 	"list-projects":            {readCost{2, 1}, readCost{3, 2}, 200},
@@ -59,9 +61,7 @@ var readCosts = map[string]struct {
 	"get-dashboard":         {readCost{5, 5}, readCost{5, 5}, 200},
 	"get-my-notifications":  {readCost{1, 1}, readCost{2, 2}, 403},
 	"list-exports":          {readCost{2, 2}, readCost{2, 2}, 403},
-	"get-export":            {readCost{2, 2}, readCost{2, 2}, 403},
 	"list-activity-exports": {readCost{2, 2}, readCost{2, 2}, 403},
-	"get-activity-export":   {readCost{2, 2}, readCost{2, 2}, 403},
 	"get-my-export":         {readCost{1, 1}, readCost{0, 0}, 403},
 }
 

@@ -151,12 +151,12 @@ func exportTarget(j exports.Job) activity.Target {
 // Export reads a job: an org's (kind organization or activity) or a
 // person's (kind user, owner their user id).
 func (s *Store) Export(ctx context.Context, kind, owner, id string) (exports.Job, error) {
-	j := exports.Job{ID: id, Kind: kind, OrganizationID: owner, UserID: owner}
-	var rec exportRecord
-	if err := s.get(ctx, exportKey(j), &rec); err != nil {
+	r := s.Reads()
+	get := r.Export(kind, owner, id)
+	if err := r.Run(ctx); err != nil {
 		return exports.Job{}, err
 	}
-	return rec.job(), nil
+	return get()
 }
 
 // ListExports pages through an org's exports of a kind (organization or

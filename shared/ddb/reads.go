@@ -10,6 +10,7 @@ import (
 	"github.com/orgplane/orgplane/shared/apps"
 	"github.com/orgplane/orgplane/shared/billing"
 	"github.com/orgplane/orgplane/shared/credits"
+	"github.com/orgplane/orgplane/shared/exports"
 	"github.com/orgplane/orgplane/shared/invites"
 	"github.com/orgplane/orgplane/shared/orgs"
 )
@@ -219,5 +220,18 @@ func (r *Reads) Wallet(orgID string) func() (w credits.Wallet, found bool, thres
 			return credits.Wallet{OrganizationID: orgID}, false, Threshold(st.sub), err
 		}
 		return rec.wallet(), true, Threshold(st.sub), nil
+	}
+}
+
+// Export reads one export job of an owner (an org, or a person).
+func (r *Reads) Export(kind, owner, id string) func() (exports.Job, error) {
+	k := exportKey(exports.Job{ID: id, Kind: kind, OrganizationID: owner, UserID: owner})
+	r.add(k)
+	return func() (exports.Job, error) {
+		var rec exportRecord
+		if ok, err := r.found.decode(k, &rec); err != nil || !ok {
+			return exports.Job{}, orNotFound(err)
+		}
+		return rec.job(), nil
 	}
 }
