@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/orgplane/orgplane/shared/activity"
+	"github.com/orgplane/orgplane/shared/ddb"
 	"github.com/orgplane/orgplane/shared/exports"
 	"github.com/orgplane/orgplane/shared/ids"
 	"github.com/orgplane/orgplane/shared/orgs"
@@ -107,7 +108,12 @@ func (s *Server) listOrgExports(c *call, kind string) error {
 	if err != nil {
 		return err
 	}
-	jobs, next, err := s.Store.ListExports(c.ctx(), c.orgID, kind, pg)
+	var jobs []exports.Job
+	var next ddb.Position
+	err = c.alongside(func() (err error) {
+		jobs, next, err = s.Store.ListExports(c.ctx(), c.orgID, kind, pg)
+		return err
+	})
 	if err != nil {
 		return storeError(err, "Organization")
 	}

@@ -52,17 +52,17 @@ var readCosts = map[string]struct {
 	"list-invitations":         {readCost{2, 1}, readCost{3, 2}, 403},
 	"list-wallet-transactions": {readCost{2, 1}, readCost{3, 2}, 200},
 	"list-activity":            {readCost{2, 1}, readCost{3, 2}, 403},
+	"list-exports":             {readCost{2, 1}, readCost{3, 2}, 403},
+	"list-activity-exports":    {readCost{2, 1}, readCost{3, 2}, 403},
 	"get-analytics":            {readCost{2, 1}, readCost{3, 2}, 403}, // the months' usage items
 	// The page's last logins (profiles) and last uses (lookups) follow the Query.
 	"list-members":  {readCost{3, 2}, readCost{4, 2}, 403},
 	"list-api-keys": {readCost{3, 2}, readCost{4, 3}, 200},
 	// Routes without Prefetch: admitted first, then their reads (the
 	// dashboard's in parallel; its rounds are not held, so counted as calls).
-	"get-dashboard":         {readCost{5, 5}, readCost{5, 5}, 200},
-	"get-my-notifications":  {readCost{1, 1}, readCost{2, 2}, 403},
-	"list-exports":          {readCost{2, 2}, readCost{2, 2}, 403},
-	"list-activity-exports": {readCost{2, 2}, readCost{2, 2}, 403},
-	"get-my-export":         {readCost{1, 1}, readCost{0, 0}, 403},
+	"get-dashboard":        {readCost{5, 5}, readCost{5, 5}, 200},
+	"get-my-notifications": {readCost{1, 1}, readCost{2, 2}, 403},
+	"get-my-export":        {readCost{1, 1}, readCost{0, 0}, 403},
 }
 
 // TestRoundTrips serves every GET route of the route list once and counts
