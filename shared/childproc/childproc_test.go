@@ -72,9 +72,15 @@ func TestStop(t *testing.T) {
 		default:
 			t.Fatal("Exited not closed after Stop")
 		}
+		// A signal is delivered asynchronously: the grandchild, which
+		// nobody waits for, may take a moment to die after the group's
+		// SIGKILL.
 		for _, pid := range []int{c.Pid(), grandchild} {
-			if alive(pid) {
-				t.Errorf("pid %d still alive after Stop", pid)
+			for deadline := time.Now().Add(2 * time.Second); alive(pid); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Errorf("pid %d still alive 2 s after Stop", pid)
+					break
+				}
 			}
 		}
 	})
