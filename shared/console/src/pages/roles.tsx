@@ -114,7 +114,8 @@ export function RoleEditPage({ id }: { id?: string }) {
       setLevel(r.level);
       setPerms(new Set(r.permissions));
     }
-  }, [existing.data]);
+    // A role or a version of it (its ETag), not every fetch: a reload keeps the edits.
+  }, [existing.data?.body.id, existing.data?.etag]);
   const held = new Set(org.permissions);
   const maxLevel = Math.min(79, (mine?.level ?? 11) - 1);
   const toggle = (p: string, on: boolean) => {

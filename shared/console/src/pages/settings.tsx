@@ -19,6 +19,10 @@ export function SettingsPage() {
   const [deleting, setDeleting] = useState(false);
   const [leaving, setLeaving] = useState(false);
   const act = useAction();
+  // The form takes the org's fields when an org or a version of it
+  // arrives, not on every fetch: a reload of the same version keeps what
+  // the user typed.
+  const loaded = state.data?.body;
   useEffect(() => {
     const o = state.data?.body;
     if (o) {
@@ -27,7 +31,7 @@ export function SettingsPage() {
       setLogo(o.logo_url ?? "");
       setBillingEmail(o.billing_email ?? "");
     }
-  }, [state.data]);
+  }, [loaded?.id, loaded?.version]);
   const editable = can("organization:update");
   return (
     <section>
