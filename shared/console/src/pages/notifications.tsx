@@ -25,9 +25,10 @@ export function NotificationsSection() {
   const [email, setEmail] = useState<Record<string, boolean>>({});
   const [saved, setSaved] = useState(false);
   const act = useAction();
+  // Once per version (its ETag), not every fetch: a reload keeps the edits.
   useEffect(() => {
     if (state.data) setEmail(state.data.body.email);
-  }, [state.data]);
+  }, [state.data?.etag]);
   return (
     <>
       <h2>My email notifications</h2>
