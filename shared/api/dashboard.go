@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -63,15 +62,16 @@ func (s *Server) getDashboard(c *call) error {
 		return err
 	}
 	var (
-		wg       sync.WaitGroup
-		wallet   credits.Wallet
-		hasW     bool
-		sub      billing.Subscription
-		usage    = ddb.UsageOf(c.org)
-		events   []activity.Event
-		running  []apps.Instance
-		moreApps bool
-		errs     [4]error
+		wg        sync.WaitGroup
+		wallet    credits.Wallet
+		hasW      bool
+		sub       billing.Subscription
+		usage     = ddb.UsageOf(c.org)
+		events    []activity.Event
+		running   []apps.Instance
+		moreApps  bool
+		threshold int64 // the wallet's low-balance threshold: the next renewal's price
+		errs      [3]error
 	)
 	ctx := c.ctx()
 	run := func(i int, f func(context.Context) error) {
@@ -79,27 +79,29 @@ func (s *Server) getDashboard(c *call) error {
 		go func() { defer wg.Done(); errs[i] = f(ctx) }()
 	}
 	if c.can(access.BillingRead) {
-		run(0, func(ctx context.Context) (err error) {
-			wallet, err = s.Store.GetWallet(ctx, c.orgID)
-			hasW = err == nil
-			if errors.Is(err, ddb.ErrNotFound) {
-				err = nil
+		// The wallet, the subscription and its threshold in one batch.
+		run(0, func(ctx context.Context) error {
+			r := s.Store.Reads()
+			getWallet, getSub := r.Wallet(c.orgID), r.Subscription(c.orgID)
+			if err := r.Run(ctx); err != nil {
+				return err
 			}
-			return err
-		})
-		run(1, func(ctx context.Context) (err error) {
-			sub, usage, err = s.Store.GetSubscription(ctx, c.orgID)
+			var err error
+			if wallet, hasW, threshold, err = getWallet(); err != nil {
+				return err
+			}
+			sub, usage, err = getSub()
 			return err
 		})
 	}
 	if c.can(access.ActivityRead) {
-		run(2, func(ctx context.Context) (err error) {
+		run(1, func(ctx context.Context) (err error) {
 			events, _, err = s.Store.ListActivity(ctx, c.orgID, activity.Filter{}, ddb.Page{Limit: dashboardActivity})
 			return err
 		})
 	}
 	if c.can(access.AppsRead) {
-		run(3, func(ctx context.Context) error {
+		run(2, func(ctx context.Context) error {
 			list, next, err := s.Store.ListApps(ctx, c.orgID, apps.Running, ddb.Page{Limit: dashboardApps})
 			running, moreApps = list, len(next) > 0
 			return err
@@ -132,14 +134,14 @@ func (s *Server) getDashboard(c *call) error {
 		wv, sv := viewWallet(wallet, hasW), viewSubscription(sub, usage)
 		v.Wallet, v.Subscription = &wv, &sv
 	}
-	v.Warnings = dashboardWarnings(c, usage, limits, sub, wallet, hasW)
+	v.Warnings = dashboardWarnings(c, usage, limits, sub, wallet, hasW, threshold)
 	return c.reply(http.StatusOK, v)
 }
 
 // dashboardWarnings are the quotas near or at their limits, and, for
 // callers who may read billing, a missing wallet, a balance below the
 // next renewal's price and a subscription that needs attention.
-func dashboardWarnings(c *call, u billing.Usage, l plans.Limits, sub billing.Subscription, w credits.Wallet, hasWallet bool) []warningView {
+func dashboardWarnings(c *call, u billing.Usage, l plans.Limits, sub billing.Subscription, w credits.Wallet, hasWallet bool, threshold int64) []warningView {
 	out := []warningView{}
 	for _, m := range billing.Warnings(u, l) {
 		r := m.Resource
@@ -155,9 +157,9 @@ func dashboardWarnings(c *call, u billing.Usage, l plans.Limits, sub billing.Sub
 	switch {
 	case !hasWallet:
 		out = append(out, warningView{Code: "wallet_missing", Message: "The organization has no wallet yet."})
-	case w.Balance < ddb.Threshold(sub):
+	case w.Balance < threshold:
 		out = append(out, warningView{Code: "low_balance",
-			Message: fmt.Sprintf("The balance (%d) is below the next renewal's price (%d).", w.Balance, ddb.Threshold(sub))})
+			Message: fmt.Sprintf("The balance (%d) is below the next renewal's price (%d).", w.Balance, threshold)})
 	}
 	switch sub.Status {
 	case billing.PastDue:

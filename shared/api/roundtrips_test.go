@@ -64,7 +64,7 @@ var readCosts = map[string]struct {
 	"list-api-keys": {readCost{3, 2}, readCost{4, 3}, 200},
 	// Routes without Prefetch: admitted first, then their reads (the
 	// dashboard's in parallel; its rounds are not held, so counted as calls).
-	"get-dashboard":        {readCost{5, 5}, readCost{5, 5}, 200},
+	"get-dashboard":        {readCost{4, 4}, readCost{4, 4}, 200},
 	"get-my-notifications": {readCost{1, 1}, readCost{2, 2}, 403},
 	"get-my-export":        {readCost{1, 1}, readCost{0, 0}, 403},
 }

@@ -108,11 +108,7 @@ func orgTarget(o orgs.Organization) activity.Target {
 }
 
 func memberTarget(m orgs.Member) activity.Target {
-	name := m.Name
-	if name == "" {
-		name = m.Email
-	}
-	return activity.Target{Type: activity.TargetMember, ID: m.UserID, Name: name}
+	return activity.Target{Type: activity.TargetMember, ID: m.UserID, Name: activity.Person(m.UserID, m.Name, m.Email).Name}
 }
 
 // record adds e to the transaction. Its id, time and request context are
