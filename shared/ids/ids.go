@@ -26,9 +26,7 @@ const (
 )
 
 // New returns prefix_<ULID in lower case>.
-func New(prefix string) string {
-	return prefix + "_" + strings.ToLower(ulid.MustNew(ulid.Timestamp(time.Now()), rand.Reader).String())
-}
+func New(prefix string) string { return NewAt(prefix, time.Now()) }
 
 // ULID returns a bare, upper-case ULID for sort keys of append-only items.
 func ULID(t time.Time) string {
